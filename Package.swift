@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "difftest",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "difftest", targets: ["difftest"]),
+        .library(name: "X86Decoder", targets: ["X86Decoder"]),
+        .library(name: "DiffTest", targets: ["DiffTest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The length and operand decoder (system under test). Its tables are generated from
+        // OpcodeMap/ by difftest-gen-tables; the map itself is not compiled.
+        .target(
+            name: "X86Decoder",
+            exclude: ["OpcodeMap"]
+        ),
+        // Parses the opcode map and builds the packed tables (used by the generator and tests).
+        .target(name: "X86OpcodeMap", dependencies: ["X86Decoder"]),
+        .executableTarget(name: "difftest-gen-tables", dependencies: ["X86OpcodeMap"]),
+        // Debian's libcapstone-dev 4.0.2 and libzydis-dev 4.0.0.
+        .systemLibrary(
+            name: "CCapstone",
+            pkgConfig: "capstone",
+            providers: [.apt(["libcapstone-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZydis",
+            providers: [.apt(["libzydis-dev"])]
+        ),
+        .target(
+            name: "DiffTest",
+            dependencies: ["X86Decoder", "CCapstone", "CZydis"]
+        ),
+        .executableTarget(
+            name: "difftest",
+            dependencies: [
+                "DiffTest", "X86Decoder",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["X86Decoder"], path: "Tests/TestSupport"),
+        .testTarget(name: "X86DecoderTests", dependencies: ["X86Decoder", "TestSupport"]),
+        .testTarget(name: "X86OpcodeMapTests", dependencies: ["X86OpcodeMap", "X86Decoder"]),
+        .testTarget(name: "DiffTestTests", dependencies: ["DiffTest", "X86Decoder", "TestSupport"]),
+    ]
+)
