@@ -1,5 +1,5 @@
 /// Why bytes are not a valid instruction. A decode failure is a value, never a trap.
-public enum InvalidReason: UInt8, Sendable, CaseIterable, Codable {
+public enum InvalidReason: UInt8, Error, Sendable, CaseIterable, Codable {
     /// The buffer ended before the instruction did.
     case truncated = 1
     /// The instruction would be longer than 15 bytes (#GP on the CPU, not #UD).

@@ -214,7 +214,8 @@ public struct MapParser {
         for (spelling, method) in OperandMethod.spellings where token.hasPrefix(spelling) {
             let rest = String(token.dropFirst(spelling.count))
             guard let type = OperandType.spellings[rest] else { continue }
-            if type == .none && method != .memoryOnly {
+            let untyped: Set<OperandMethod> = [.memoryOnly, .maskReg, .maskVVVV, .maskRM, .maskRMOrMemory, .tileReg, .tileRM, .tileVVVV]
+            if type == .none && !untyped.contains(method) {
                 throw MapError(location, "operand '\(token)' needs a type")
             }
             return OperandSpec(method: method, type: type)

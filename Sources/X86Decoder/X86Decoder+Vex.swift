@@ -1,0 +1,132 @@
+extension X86Decoder {
+    /// Reads a VEX2 (C5), VEX3 (C4), EVEX (62) or XOP (8F) prefix at `pos` and the opcode after it.
+    /// Field values are stored un-inverted: a register extension bit of 1 means "add 8".
+
+    func vexPrefix(_ p: UnsafePointer<UInt8>, _ count: Int, _ pos: Int, _ r: inout RawDecode) throws(InvalidReason) {
+        // Any 66/F2/F3/LOCK or REX before VEX/EVEX/XOP is #UD (X86-NOTES: `66 c5 f9 fe c0`).
+        if r.lock || r.operandSizePrefix || r.rep != 0 || r.rex != 0 {
+            // Read the whole escape first so truncation wins over the prefix rule.
+            _ = try byte(p, count, pos + 1)
+            throw .prefixBeforeVex
+        }
+        let is64 = mode == .bits64
+        let lead = p[pos]
+        let b1 = try byte(p, count, pos + 1)
+        r.vexPos = pos
+        switch lead {
+        case 0xC5:
+            r.kind = .vex2
+            r.vexSize = 2
+            r.r = (~b1 >> 7) & 1
+            r.vvvv = (~b1 >> 3) & 0xF
+            r.l = (b1 >> 2) & 1
+            r.pp = b1 & 3
+            r.map = .vex1
+        case 0xC4, 0x8F:
+            let b2 = try byte(p, count, pos + 2)
+            r.kind = lead == 0xC4 ? .vex3 : .xop
+            r.vexSize = 3
+            r.r = (~b1 >> 7) & 1
+            r.x = (~b1 >> 6) & 1
+            r.b = (~b1 >> 5) & 1
+            r.w = b2 >> 7
+            r.vvvv = (~b2 >> 3) & 0xF
+            r.l = (b2 >> 2) & 1
+            r.pp = b2 & 3
+            let select = b1 & 0x1F
+            if lead == 0xC4 {
+                switch select {
+                case 1: r.map = .vex1
+                case 2: r.map = .vex2
+                case 3: r.map = .vex3
+                default: _ = try byte(p, count, pos + 3); throw .reservedVexField
+                }
+            } else {
+                switch select {
+                case 8: r.map = .xop8
+                case 9: r.map = .xop9
+                case 10: r.map = .xopA
+                default: _ = try byte(p, count, pos + 3); throw .reservedVexField
+                }
+            }
+        default:  // 0x62, EVEX
+            let b2 = try byte(p, count, pos + 2)
+            let b3 = try byte(p, count, pos + 3)
+            r.kind = .evex
+            r.vexSize = 4
+            r.r = (~b1 >> 7) & 1
+            r.x = (~b1 >> 6) & 1
+            r.b = (~b1 >> 5) & 1
+            r.r2 = (~b1 >> 4) & 1
+            r.w = b2 >> 7
+            r.vvvv = (~b2 >> 3) & 0xF
+            r.pp = b2 & 3
+            r.evexZ = b3 & 0x80 != 0
+            r.l = (b3 >> 5) & 3
+            r.evexB = b3 & 0x10 != 0
+            r.v2 = (~b3 >> 3) & 1
+            r.evexAAA = b3 & 7
+            // P0 bit 3 must be 0 and P1 bit 2 must be 1.
+            if b1 & 0x08 != 0 || b2 & 0x04 == 0 { _ = try byte(p, count, pos + 4); throw .reservedVexField }
+            switch b1 & 7 {
+            case 1: r.map = .evex1
+            case 2: r.map = .evex2
+            case 3: r.map = .evex3
+            case 5: r.map = .evex5
+            case 6: r.map = .evex6
+            default: _ = try byte(p, count, pos + 4); throw .reservedVexField
+            }
+        }
+        if !is64 {
+            // Outside 64-bit mode only eight registers exist: R and X are 1 by construction
+            // (that is what told the prefix from LES/LDS/BOUND), B and R' are ignored.
+            r.r = 0
+            r.x = 0
+            r.b = 0
+            r.r2 = 0
+        }
+        r.opcodePos = pos + r.vexSize
+        r.opcode = try byte(p, count, r.opcodePos)
+        r.opcodeSize = 1
+    }
+
+    /// Checks that need the whole instruction: LOCK, reserved registers, VEX/EVEX fields.
+
+    func validate(_ r: inout RawDecode) throws(InvalidReason) {
+        let flags = r.flags
+        if r.lock && !(flags.contains(.lock) && r.hasModRM && !r.isRegisterForm) { throw .lockNotAllowed }
+        if r.kind == .legacy {
+            let ops = formOperands[r.form]
+            let first = OperandMethod(rawValue: UInt8(truncatingIfNeeded: (ops >> 6) & 0x3F)) ?? .none
+            let second = OperandMethod(rawValue: UInt8(truncatingIfNeeded: (ops >> 18) & 0x3F)) ?? .none
+            if first == .controlReg || second == .controlReg {
+                let n = r.regField | r.r << 3
+                if !(n == 0 || n == 2 || n == 3 || n == 4 || n == 8) { throw .reservedRegister }
+            }
+            if (first == .debugReg || second == .debugReg) && r.r != 0 { throw .reservedRegister }
+            if first == .segmentReg || second == .segmentReg {
+                if r.regField >= 6 { throw .reservedRegister }
+                // MOV CS, r/m does not exist (8E /1).
+                if first == .segmentReg && r.regField == 1 { throw .reservedRegister }
+            }
+            return
+        }
+        // VEX/EVEX/XOP: an unused vvvv must be 1111b (stored un-inverted as 0).
+        if !flags.contains(.usesVVVV) && r.vvvv != 0 { throw .reservedVexField }
+        if r.kind == .xop && r.pp != 0 { throw .reservedVexField }
+        guard r.kind == .evex else { return }
+        if !flags.contains(.usesV2) && r.v2 != 0 && mode == .bits64 { throw .reservedVexField }
+        let registerForm = r.isRegisterForm
+        if r.evexB {
+            if registerForm {
+                if !flags.contains(.rounding) && !flags.contains(.sae) { throw .reservedVexField }
+            } else if !flags.contains(.broadcast32) && !flags.contains(.broadcast64) {
+                throw .reservedVexField
+            }
+        }
+        if r.l == 3 && !(r.evexB && registerForm) { throw .reservedVexField }
+        if r.evexAAA != 0 && !flags.contains(.mask) { throw .reservedVexField }
+        if r.evexAAA == 0 && flags.contains(.maskRequired) { throw .reservedVexField }
+        if r.evexZ && !flags.contains(.zeroing) { throw .reservedVexField }
+    }
+}

@@ -1,0 +1,273 @@
+/// The project's x86 decoder: `length(of:)` is the cheap path (length and validity, no operand
+/// work); `decode(_:address:)` adds the mnemonic, operands and encoding layout. Both run the
+/// same core over the tables generated from the opcode map; neither reads past the buffer nor
+/// traps, whatever the bytes.
+public struct X86Decoder: @unchecked Sendable {  // the table pointers are immutable, process-lifetime data
+    public let mode: Mode
+    public let vendor: Vendor
+    @usableFromInline let nodes: UnsafeMutablePointer<UInt32>
+    @usableFromInline let forms: UnsafeMutablePointer<UInt64>
+    @usableFromInline let formOperands: UnsafeMutablePointer<UInt64>
+
+    public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
+        self.mode = mode
+        self.vendor = vendor
+        nodes = DecoderTables.shared.nodes
+        forms = DecoderTables.shared.forms
+        formOperands = DecoderTables.shared.operands
+    }
+
+    /// Length and validity of the first instruction in `bytes`.
+
+    public func length(of bytes: UnsafeRawBufferPointer) -> LengthResult {
+        guard let base = bytes.baseAddress else { return LengthResult(invalid: .truncated) }
+        var raw = RawDecode()
+        do {
+            try core(base.assumingMemoryBound(to: UInt8.self), bytes.count, &raw)
+            return LengthResult(length: raw.length)
+        } catch {
+            return LengthResult(invalid: error)
+        }
+    }
+
+    public func length(of bytes: [UInt8]) -> LengthResult {
+        bytes.withUnsafeBytes { length(of: $0) }
+    }
+
+    /// Full decode of the first instruction in `bytes`, located at `address` (relative branch
+    /// targets are absolute).
+    public func decode(_ bytes: UnsafeRawBufferPointer, address: UInt64 = 0) -> DecodeResult {
+        guard let base = bytes.baseAddress else { return .invalid(.truncated) }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var raw = RawDecode()
+        do {
+            try core(p, bytes.count, &raw)
+        } catch {
+            return .invalid(error)
+        }
+        return .valid(makeInstruction(p, raw, address: address))
+    }
+
+    public func decode(_ bytes: [UInt8], address: UInt64 = 0) -> DecodeResult {
+        bytes.withUnsafeBytes { decode($0, address: address) }
+    }
+
+    // MARK: - Core
+
+    /// Reads byte `i`, enforcing the 15-byte cap and the end of the buffer.
+    @inline(__always)
+    func byte(_ p: UnsafePointer<UInt8>, _ count: Int, _ i: Int) throws(InvalidReason) -> UInt8 {
+        if i >= 15 { throw .tooLong }
+        if i >= count { throw .truncated }
+        return p[i]
+    }
+
+
+    func core(_ p: UnsafePointer<UInt8>, _ count: Int, _ r: inout RawDecode) throws(InvalidReason) {
+        let is64 = mode == .bits64
+        var pos = 0
+        // Legacy prefixes and REX. A REX followed by anything but the opcode is ignored.
+        prefixes: while true {
+            let b = try byte(p, count, pos)
+            switch b {
+            case 0xF0: r.lock = true
+            case 0xF2, 0xF3: r.rep = b
+            case 0x66: r.operandSizePrefix = true
+            case 0x67: r.addressSizePrefix = true
+            case 0x26, 0x2E, 0x36, 0x3E:
+                // In 64-bit mode ES/CS/SS/DS overrides are ignored (X86-NOTES: `64 26 00 00` uses FS).
+                if !is64 { r.segment = (b >> 3) & 3 }
+            case 0x64, 0x65: r.segment = b - 0x60
+            case 0x40...0x4F where is64:
+                r.rex = b
+                r.rexPos = pos
+                pos += 1
+                continue prefixes
+            default: break prefixes
+            }
+            r.rex = 0
+            r.rexPos = -1
+            pos += 1
+        }
+        r.prefixCount = r.rexPos >= 0 ? r.rexPos : pos
+        if r.rex != 0 {
+            r.w = (r.rex >> 3) & 1
+            r.r = (r.rex >> 2) & 1
+            r.x = (r.rex >> 1) & 1
+            r.b = r.rex & 1
+        }
+
+        // Escapes: 0F, 0F 38, 0F 3A, 0F 0F, VEX, EVEX, XOP.
+        let first = p[pos]
+        r.opcodePos = pos
+        switch first {
+        case 0x0F:
+            let second = try byte(p, count, pos + 1)
+            switch second {
+            case 0x38, 0x3A:
+                r.map = second == 0x38 ? .map0F38 : .map0F3A
+                r.opcode = try byte(p, count, pos + 2)
+                r.opcodeSize = 3
+            case 0x0F:
+                r.map = .amd3DNow
+                r.opcodeSize = 2
+            default:
+                r.map = .map0F
+                r.opcode = second
+                r.opcodeSize = 2
+            }
+        case 0xC4, 0xC5, 0x62:
+            let next = try byte(p, count, pos + 1)
+            if is64 || next & 0xC0 == 0xC0 {
+                try vexPrefix(p, count, pos, &r)
+            } else {
+                r.opcode = first
+                r.opcodeSize = 1
+            }
+        case 0x8F:
+            let next = try byte(p, count, pos + 1)
+            if next & 0x1F >= 8 {
+                try vexPrefix(p, count, pos, &r)
+            } else {
+                r.opcode = first
+                r.opcodeSize = 1
+            }
+        default:
+            r.opcode = first
+            r.opcodeSize = 1
+        }
+        pos = r.opcodePos + r.opcodeSize
+
+        // 3DNow!: ModRM, SIB, displacement, then the suffix byte that names the operation.
+        if r.map == .amd3DNow {
+            r.modrm = try byte(p, count, pos)
+            r.modrmPos = pos
+            r.hasModRM = true
+            r.addressSize = addressSize(r)
+            pos = try addressingBytes(p, count, pos + 1, &r)
+            r.opcode = try byte(p, count, pos)
+            r.immPos = pos
+            r.immSize = 1
+            let e = nodes[Int(OpcodeMap.amd3DNow.rawValue) << 8 | Int(r.opcode)]
+            guard e >> NodeLayout.tagShift == NodeLayout.tagLeaf else { throw .unknownOpcode }
+            r.form = Int(e & 0xFFFF)
+            r.formBits = forms[r.form]
+            r.operandSize = 32
+            r.length = pos + 1
+            try validate(&r)
+            return
+        }
+
+        // Walk the decode tree.
+        var e = nodes[Int(r.map.rawValue) << 8 | Int(r.opcode)]
+        while true {
+            if e & NodeLayout.modrmBit != 0 && !r.hasModRM {
+                r.modrm = try byte(p, count, pos)
+                r.modrmPos = pos
+                r.hasModRM = true
+                pos += 1
+            }
+            let tag = e >> NodeLayout.tagShift
+            if tag == NodeLayout.tagLeaf { break }
+            if tag != NodeLayout.tagSwitch { throw InvalidReason(rawValue: UInt8(truncatingIfNeeded: e)) ?? .unknownOpcode }
+            let value: Int
+            switch SwitchKind(rawValue: UInt8(truncatingIfNeeded: (e >> NodeLayout.kindShift) & 0xF)) ?? .vendor {
+            case .vendor: value = vendor == .amd ? 1 : 0
+            case .mode: value = is64 ? 1 : 0
+            case .prefix: value = r.prefixSelector
+            case .w: value = Int(r.w)
+            case .l: value = (r.kind == .evex && r.evexB && r.isRegisterForm) ? 2 : Int(r.l)
+            case .mod: value = r.isRegisterForm ? 1 : 0
+            case .reg: value = Int(r.regField)
+            case .rm: value = Int(r.rmField)
+            case .operandSize:
+                let size = operandSize(r, d64: e & NodeLayout.d64Bit != 0, f64: e & NodeLayout.f64Bit != 0)
+                value = size == 16 ? 0 : size == 32 ? 1 : 2
+            case .addressSize:
+                let size = addressSize(r)
+                value = size == 16 ? 0 : size == 32 ? 1 : 2
+            case .rexB: value = Int(r.b)
+            }
+            e = nodes[Int(e & NodeLayout.childMask) + value]
+        }
+        r.form = Int(e & 0xFFFF)
+        r.formBits = forms[r.form]
+        let flags = r.flags
+        r.operandSize = operandSize(r, d64: flags.contains(.d64), f64: flags.contains(.f64))
+        r.addressSize = addressSize(r)
+        if r.hasModRM && !flags.contains(.modIgnored) {
+            pos = try addressingBytes(p, count, pos, &r)
+        }
+
+        // Immediates.
+        let osize = r.operandSize
+        switch r.immediateKind {
+        case .none, .suffix3DNow: break
+        case .ib, .jb: r.immSize = 1
+        case .iw: r.immSize = 2
+        case .id: r.immSize = 4
+        case .iz, .jz: r.immSize = osize == 16 ? 2 : 4
+        case .iv: r.immSize = osize / 8
+        case .iwIb: r.immSize = 2; r.imm2Size = 1
+        case .ibIb: r.immSize = 1; r.imm2Size = 1
+        case .farPointer: r.immSize = osize == 16 ? 2 : 4; r.imm2Size = 2
+        case .moffs: r.immSize = r.addressSize / 8
+        }
+        r.immPos = pos
+        pos += r.immSize + r.imm2Size
+        if pos > 0 { _ = try byte(p, count, pos - 1) }
+        r.length = pos
+        try validate(&r)
+    }
+
+    /// ModRM's SIB and displacement bytes; returns the position after them.
+    @inline(__always)
+    func addressingBytes(_ p: UnsafePointer<UInt8>, _ count: Int, _ start: Int, _ r: inout RawDecode) throws(InvalidReason) -> Int {
+        var pos = start
+        let mod = r.mod
+        if mod == 3 { return pos }
+        let rm = r.rmField
+        if r.addressSize == 16 {
+            r.dispSize = mod == 1 ? 1 : (mod == 2 || (mod == 0 && rm == 6)) ? 2 : 0
+        } else {
+            if rm == 4 {
+                r.sib = try byte(p, count, pos)
+                r.sibPos = pos
+                r.hasSIB = true
+                pos += 1
+                if mod == 0 && r.sib & 7 == 5 { r.dispSize = 4 }
+            } else if mod == 0 && rm == 5 {
+                r.dispSize = 4
+            }
+            if mod == 1 { r.dispSize = 1 } else if mod == 2 { r.dispSize = 4 }
+        }
+        r.dispPos = pos
+        pos += r.dispSize
+        if r.dispSize > 0 { _ = try byte(p, count, pos - 1) }
+        return pos
+    }
+
+    /// Effective operand size in bits (see Vendor for the near-branch rule).
+    @inline(__always)
+    func operandSize(_ r: RawDecode, d64: Bool, f64: Bool) -> Int {
+        if r.kind != .legacy { return (mode == .bits64 && r.w == 1) ? 64 : 32 }
+        switch mode {
+        case .bits64:
+            if r.w == 1 { return 64 }
+            if f64 { return (r.operandSizePrefix && vendor.honoursOperandSizeOnNearBranches) ? 16 : 64 }
+            if d64 { return r.operandSizePrefix ? 16 : 64 }
+            return r.operandSizePrefix ? 16 : 32
+        case .bits32: return r.operandSizePrefix ? 16 : 32
+        case .bits16: return r.operandSizePrefix ? 32 : 16
+        }
+    }
+
+    @inline(__always)
+    func addressSize(_ r: RawDecode) -> Int {
+        switch mode {
+        case .bits64: r.addressSizePrefix ? 32 : 64
+        case .bits32: r.addressSizePrefix ? 16 : 32
+        case .bits16: r.addressSizePrefix ? 32 : 16
+        }
+    }
+}
