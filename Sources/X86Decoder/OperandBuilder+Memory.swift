@@ -10,7 +10,7 @@ extension OperandBuilder {
         var broadcast: UInt8 = 0
         let flags = r.flags
         if r.kind == .evex && r.evexB {
-            broadcast = flags.contains(.broadcast64) && (r.w == 1 || !flags.contains(.broadcast32)) ? 8 : 4
+            broadcast = flags.contains(.broadcast16) ? 2 : flags.contains(.broadcast64) && (r.w == 1 || !flags.contains(.broadcast32)) ? 8 : 4
         }
         if r.kind == .evex && r.dispSize == 1 { disp *= Int64(disp8Scale(accessSize: accessSize, broadcast: Int(broadcast))) }
         let size = UInt16(broadcast != 0 ? Int(broadcast) : accessSize)
@@ -71,7 +71,13 @@ extension OperandBuilder {
         case .t8: return 32
         case .m128: return 16
         case .dup: return v == 16 ? 8 : v
-        case .t1s, .t1f, .none: return max(accessSize, 1)
+        case .t1b: return 1
+        case .t1w: return 2
+        case .t1s, .t1f, .none:
+            // Scalar memory operands give the element size; vector-sized ones (gathers,
+            // scatters) take it from W.
+            if accessSize > 0 && accessSize <= 8 { return accessSize }
+            return r.w == 1 ? 8 : 4
         }
     }
 }

@@ -60,7 +60,7 @@ struct RawDecode {
         ImmediateKind(rawValue: UInt8(truncatingIfNeeded: (formBits >> FormLayout.immediateShift) & 0x1F)) ?? .none
     }
     @inline(__always) var tuple: TupleType {
-        TupleType(rawValue: UInt8(truncatingIfNeeded: (formBits >> FormLayout.tupleShift) & 0xF)) ?? .none
+        TupleType(rawValue: UInt8(truncatingIfNeeded: (formBits >> FormLayout.tupleShift) & 0x1F)) ?? .none
     }
     @inline(__always) var operandCount: Int { Int((formBits >> FormLayout.operandCountShift) & 7) }
     /// The mandatory-prefix selector value: 0 none, 1 66, 2 F3, 3 F2.

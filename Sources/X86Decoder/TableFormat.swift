@@ -62,6 +62,10 @@ public enum SwitchKind: UInt8, CaseIterable, Sendable {
     case addressSize  // 16, 32, 64
     case rexB  // REX.B 0, 1
 
+    /// The order switches nest in. Mode comes last so that a form missing only in this mode is
+    /// reported as `invalidInMode`; vendor first because it decides whether UD0 has a ModRM.
+    public static let nestingOrder: [SwitchKind] = [.vendor, .prefix, .w, .l, .mod, .reg, .rm, .operandSize, .addressSize, .rexB, .mode]
+
     public var fanOut: Int {
         switch self {
         case .vendor, .mode, .w, .mod, .rexB: 2
@@ -116,14 +120,17 @@ public struct FormFlags: OptionSet, Sendable, Hashable {
     public static let registerOnly = FormFlags(rawValue: 1 << 20)  // derived: R/U/N/KR operand
     public static let modIgnored = FormFlags(rawValue: 1 << 21)  // MOV CR/DR: ModRM is always a register
     public static let usesV2 = FormFlags(rawValue: 1 << 22)  // derived: EVEX.V' extends vvvv (vector H)
+    public static let broadcast16 = FormFlags(rawValue: 1 << 23)  // EVEX {1toN} of 16-bit elements (FP16)
+    public static let distinctRegisters = FormFlags(rawValue: 1 << 24)  // gathers, AMX, complex FP16
 }
 
-/// EVEX disp8*N tuple types (SDM Vol. 2, 2.7.5).
+/// EVEX disp8*N tuple types (SDM Vol. 2, 2.7.5). `t1b`/`t1w` are Tuple1 Scalar with byte/word
+/// elements (VPCOMPRESSB/W, VPEXPANDB/W), where W does not give the element size.
 public enum TupleType: UInt8, Sendable, CaseIterable {
-    case none = 0, fv, hv, qv, ov, fvm, hvm, qvm, ovm, t1s, t1f, t2, t4, t8, m128, dup
+    case none = 0, fv, hv, qv, ov, fvm, hvm, qvm, ovm, t1s, t1f, t2, t4, t8, m128, dup, t1b, t1w
 
     public init?(name: String) {
-        let names = ["", "fv", "hv", "qv", "ov", "fvm", "hvm", "qvm", "ovm", "t1s", "t1f", "t2", "t4", "t8", "m128", "dup"]
+        let names = ["", "fv", "hv", "qv", "ov", "fvm", "hvm", "qvm", "ovm", "t1s", "t1f", "t2", "t4", "t8", "m128", "dup", "t1b", "t1w"]
         guard let i = names.firstIndex(of: name), i > 0 else { return nil }
         self.init(rawValue: UInt8(i))
     }
@@ -134,8 +141,8 @@ public enum FormLayout {
     public static let mnemonicBits: UInt64 = 0xFFF  // bits 0-11
     public static let immediateShift: UInt64 = 12  // bits 12-16
     public static let flagsShift: UInt64 = 17  // bits 17-47
-    public static let tupleShift: UInt64 = 48  // bits 48-51
-    public static let operandCountShift: UInt64 = 52  // bits 52-54
+    public static let tupleShift: UInt64 = 48  // bits 48-52
+    public static let operandCountShift: UInt64 = 53  // bits 53-55
 
     @inline(__always)
     public static func pack(mnemonic: Int, immediate: ImmediateKind, flags: FormFlags, tuple: TupleType, operandCount: Int) -> UInt64 {

@@ -72,7 +72,7 @@ struct OperandBuilder {
         switch t {
         case .none, .xs, .mb, .c: return 0
         case .b: return 1
-        case .w: return 2
+        case .w, .sh: return 2
         case .d, .ss, .si: return 4
         case .q, .sd, .pi: return 8
         case .dq: return 16

@@ -84,6 +84,9 @@ extension X86Decoder {
             r.x = 0
             r.b = 0
             r.r2 = 0
+            // EVEX.V' is not ignored: outside 64-bit mode it must be 1 (stored as 0), which the
+            // vvvv check in validate() enforces for every form.
+            if r.kind == .evex && r.v2 != 0 { _ = try byte(p, count, pos + r.vexSize); throw .reservedVexField }
         }
         r.opcodePos = pos + r.vexSize
         r.opcode = try byte(p, count, r.opcodePos)
@@ -113,20 +116,49 @@ extension X86Decoder {
         }
         // VEX/EVEX/XOP: an unused vvvv must be 1111b (stored un-inverted as 0).
         if !flags.contains(.usesVVVV) && r.vvvv != 0 { throw .reservedVexField }
+        // VSIB addressing exists only with a SIB byte.
+        if (flags.contains(.vsib) || flags.contains(.vsibHalf)) && !r.hasSIB { throw .invalidModRM }
         if r.kind == .xop && r.pp != 0 { throw .reservedVexField }
+        if flags.contains(.distinctRegisters) && !registersDistinct(r) { throw .invalidEncoding }
         guard r.kind == .evex else { return }
-        if !flags.contains(.usesV2) && r.v2 != 0 && mode == .bits64 { throw .reservedVexField }
+        // EVEX.V' extends a vector vvvv, or the VSIB index; otherwise it must be 1 (stored as 0).
+        let vsib = flags.contains(.vsib) || flags.contains(.vsibHalf)
+        if !flags.contains(.usesV2) && !vsib && r.v2 != 0 { throw .reservedVexField }
         let registerForm = r.isRegisterForm
         if r.evexB {
             if registerForm {
                 if !flags.contains(.rounding) && !flags.contains(.sae) { throw .reservedVexField }
-            } else if !flags.contains(.broadcast32) && !flags.contains(.broadcast64) {
+            } else if !flags.contains(.broadcast32) && !flags.contains(.broadcast64) && !flags.contains(.broadcast16) {
                 throw .reservedVexField
             }
         }
         if r.l == 3 && !(r.evexB && registerForm) { throw .reservedVexField }
-        if r.evexAAA != 0 && !flags.contains(.mask) { throw .reservedVexField }
+        if r.evexAAA != 0 && !flags.contains(.mask) && !flags.contains(.maskRequired) { throw .reservedVexField }
         if r.evexAAA == 0 && flags.contains(.maskRequired) { throw .reservedVexField }
         if r.evexZ && !flags.contains(.zeroing) { throw .reservedVexField }
+        // Zeroing needs a mask: {z} with k0 is #UD (Zydis and XED agree).
+        if r.evexZ && r.evexAAA == 0 { throw .reservedVexField }
+    }
+
+    /// Gathers, AMX TDP* and complex FP16 multiplies #UD when two of their vector/tile register
+    /// operands (or the VSIB index) are the same register.
+    func registersDistinct(_ r: RawDecode) -> Bool {
+        let specs = formOperands[r.form]
+        var seen: [UInt8] = []
+        seen.reserveCapacity(5)
+        for i in 0..<r.operandCount {
+            let method = OperandMethod(rawValue: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) ?? .none
+            switch method {
+            case .vectorReg, .tileReg: seen.append(r.regField | r.r << 3 | r.r2 << 4)
+            case .vvvvVector, .tileVVVV: seen.append(r.vvvv | r.v2 << 4)
+            case .vectorRM, .vectorRMOrMemory, .tileRM:
+                if r.isRegisterForm { seen.append(r.rmField | r.b << 3 | (r.kind == .evex ? r.x << 4 : 0)) }
+            default: break
+            }
+        }
+        if r.hasSIB && (r.flags.contains(.vsib) || r.flags.contains(.vsibHalf)) {
+            seen.append(((r.sib >> 3) & 7) | r.x << 3 | (r.kind == .evex ? r.v2 << 4 : 0))
+        }
+        return Set(seen).count == seen.count
     }
 }

@@ -132,6 +132,8 @@ public struct MapParser {
             case "kreq": flags.insert(.maskRequired)
             case "b32": flags.insert(.broadcast32)
             case "b64": flags.insert(.broadcast64)
+            case "b16": flags.insert(.broadcast16)
+            case "distinct": flags.insert(.distinctRegisters)
             case "er": flags.insert(.rounding)
             case "sae": flags.insert(.sae)
             case "vsib": flags.insert(.vsib)
@@ -171,8 +173,8 @@ public struct MapParser {
             if selectors[.mod] == 0 { throw MapError(location, "register-only operand on a 'mem' line") }
             selectors[.mod] = 1
         }
-        if selectors[.rm] != nil, selectors[.mod] != 1, !flags.contains(.modIgnored) {
-            throw MapError(location, "rm=N needs 'reg'")
+        if selectors[.rm] != nil, selectors[.mod] == nil, !flags.contains(.modIgnored) {
+            throw MapError(location, "rm=N needs 'reg' (register N) or 'mem' (rm = 4: a SIB byte is required)")
         }
         if map == .amd3DNow, selectors.isEmpty == false {
             throw MapError(location, "3dnow lines take no selectors (the opcode is the suffix byte)")

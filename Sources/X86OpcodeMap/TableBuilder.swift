@@ -32,15 +32,16 @@ public struct TableBuilder {
         }
     }
 
-    /// Returns the entry for `lines` at switch level `level` (an index into SwitchKind.allCases).
+    /// Returns the entry for `lines` at switch level `level` (an index into SwitchKind.nestingOrder).
     private mutating func build(_ lines: [MapLine], level: Int) -> UInt32? {
-        let kinds = SwitchKind.allCases
+        let kinds = SwitchKind.nestingOrder
         var level = level
         while level < kinds.count, !lines.contains(where: { $0.selectors[kinds[level]] != nil }) { level += 1 }
         if level == kinds.count { return leaf(lines) }
         let kind = kinds[level]
-        // ModRM presence must be settled once the switch needs ModRM, or at a leaf.
-        let modrm = lines.contains(where: \.hasModRM)
+        // A switch entry promises a ModRM byte only when every encoding below it has one (the
+        // decoder reads it on reaching the entry); switches on mod/reg/rm need it settled.
+        let modrm = lines.allSatisfy(\.hasModRM)
         if [.mod, .reg, .rm].contains(kind), lines.contains(where: { !$0.hasModRM }) {
             let a = lines.first(where: \.hasModRM)!, b = lines.first(where: { !$0.hasModRM })!
             errors.append(MapError(b.location, "ModRM presence differs from \(a.location) for the same encoding"))

@@ -1,0 +1,91 @@
+import Testing
+import X86Decoder
+
+/// Properties that must hold for any bytes: checked on seeded random buffers.
+@Suite struct PropertyTests {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func buffer() -> [UInt8] {
+            // Bias toward prefixes and escapes so the rare paths are reached.
+            let interesting: [UInt8] = [0x66, 0x67, 0xF2, 0xF3, 0xF0, 0x0F, 0x38, 0x3A, 0xC4, 0xC5, 0x62, 0x8F, 0x48, 0x40, 0x64]
+            return (0..<15).map { _ in
+                let r = next()
+                return r & 3 == 0 ? interesting[Int(r >> 8) % interesting.count] : UInt8(truncatingIfNeeded: r >> 16)
+            }
+        }
+    }
+
+    @Test(arguments: Mode.allCases, Vendor.allCases)
+    func lengthPathAgreesAndTruncationIsExact(mode: Mode, vendor: Vendor) {
+        var rng = Rng(state: 42 &+ UInt64(mode.bits) &+ (vendor == .amd ? 1000 : 0))
+        let decoder = X86Decoder(mode: mode, vendor: vendor)
+        var failures = 0
+        for _ in 0..<20_000 {
+            let bytes = rng.buffer()
+            let fast = decoder.length(of: bytes)
+            let full = decoder.decode(bytes)
+            let fullLength = full.instruction?.length
+            if fast.length != fullLength {
+                failures += 1
+                Issue.record("\(hex(bytes)) mode \(mode.bits) \(vendor): length path \(String(describing: fast.length)), full \(String(describing: fullLength))")
+            }
+            guard let n = fullLength else { continue }
+            #expect(n >= 1 && n <= 15)
+            // The first n bytes alone decode the same; any shorter prefix is truncated.
+            let again = decoder.decode(Array(bytes[0..<n]))
+            #expect(again.instruction?.length == n, "\(hex(bytes)): re-decoding \(n) bytes gives \(String(describing: again))")
+            #expect(again.instruction?.mnemonic == full.instruction?.mnemonic)
+            for k in 0..<n {
+                let r = decoder.length(of: Array(bytes[0..<k]))
+                if r.invalidReason != .truncated {
+                    Issue.record("\(hex(bytes)): \(k) of \(n) bytes gives \(String(describing: r.length ?? -1)) \(String(describing: r.invalidReason)) instead of truncated")
+                    break
+                }
+            }
+            if failures > 10 { break }
+        }
+    }
+
+    @Test(arguments: Mode.allCases)
+    func layoutTilesTheInstruction(mode: Mode) {
+        var rng = Rng(state: 7 &+ UInt64(mode.bits))
+        let decoder = X86Decoder(mode: mode)
+        for _ in 0..<20_000 {
+            let bytes = rng.buffer()
+            guard case .valid(let i) = decoder.decode(bytes) else { continue }
+            let l = i.layout
+            var pos = Int(l.prefixCount)
+            func take(_ offset: UInt8, _ size: UInt8, _ what: String) {
+                guard size > 0 else { return }
+                #expect(Int(offset) == pos, "\(hex(bytes)): \(what) at \(offset), expected \(pos)")
+                pos = Int(offset) + Int(size)
+            }
+            take(l.rexOffset, l.rexSize, "rex")
+            take(l.vexOffset, l.vexSize, "vex")
+            take(l.opcodeOffset, l.opcodeSize, "opcode")
+            take(l.modrmOffset, l.modrmSize, "modrm")
+            take(l.sibOffset, l.sibSize, "sib")
+            take(l.displacementOffset, l.displacementSize, "displacement")
+            take(l.immediateOffset, l.immediateSize, "immediate")
+            take(l.immediate2Offset, l.immediate2Size, "immediate2")
+            #expect(pos == i.length, "\(hex(bytes)): segments end at \(pos), length \(i.length)")
+        }
+    }
+
+    @Test func emptyBufferIsTruncated() {
+        #expect(X86Decoder().length(of: []).invalidReason == .truncated)
+        if case .invalid(let r) = X86Decoder().decode([]) { #expect(r == .truncated) } else { Issue.record("empty buffer decoded") }
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String {
+    let d = Array("0123456789abcdef")
+    return String(bytes.flatMap { [d[Int($0 >> 4)], d[Int($0 & 15)]] })
+}
