@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "difftest", targets: ["difftest"]),
         .library(name: "X86Decoder", targets: ["X86Decoder"]),
         .library(name: "DiffTest", targets: ["DiffTest"]),
+        .library(name: "X86Emulator", targets: ["X86Emulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,9 +33,17 @@ let package = Package(
             name: "CZydis",
             providers: [.apt(["libzydis-dev"])]
         ),
+        // Debian's libunicorn-dev 2.0.1 (pkg-config: unicorn): the peer emulator.
+        .systemLibrary(
+            name: "CUnicorn",
+            pkgConfig: "unicorn",
+            providers: [.apt(["libunicorn-dev"])]
+        ),
+        // The emulator (system under test): 64-bit user-mode integer ISA over a generic bus.
+        .target(name: "X86Emulator", dependencies: ["X86Decoder"]),
         .target(
             name: "DiffTest",
-            dependencies: ["X86Decoder", "CCapstone", "CZydis"]
+            dependencies: ["X86Decoder", "X86Emulator", "CCapstone", "CZydis", "CUnicorn"]
         ),
         .executableTarget(
             name: "difftest",
@@ -46,6 +55,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["X86Decoder"], path: "Tests/TestSupport"),
         .testTarget(name: "X86DecoderTests", dependencies: ["X86Decoder", "TestSupport"]),
         .testTarget(name: "X86OpcodeMapTests", dependencies: ["X86OpcodeMap", "X86Decoder"]),
+        .testTarget(name: "X86EmulatorTests", dependencies: ["X86Emulator", "X86Decoder"]),
         .testTarget(name: "DiffTestTests", dependencies: ["DiffTest", "X86Decoder", "TestSupport"]),
     ]
 )

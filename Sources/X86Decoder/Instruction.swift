@@ -83,11 +83,35 @@ public struct Instruction: Sendable {
 
     @inlinable public func operand(at i: Int) -> Operand { operandStorage[i] }
 
+    /// An empty instruction, to be filled by `X86Decoder.decode(_:address:into:)`.
+    public init() {
+        mode = .bits64
+        vendor = .intel
+        length = 0
+        map = .legacy
+        opcode = 0
+        encoding = .legacy
+        layout = EncodingLayout()
+        operandSize = 32
+        addressSize = 64
+        hasLock = false
+        repPrefix = 0
+        segmentOverride = nil
+        evex = EvexDecorations()
+        operandCount = 0
+        operandStorage = InlineArray(repeating: .immediate(value: 0, size: 0))
+        formIndex = 0
+    }
+
     /// Explicit operands, destination first (allocates; use `operand(at:)` on hot paths).
     public var operands: [Operand] { (0..<operandCount).map { operandStorage[$0] } }
 
     /// The mnemonic as the SDM spells it, lower case (`cmpxchg16b`, `vpaddd`).
     public var mnemonic: String { DecoderTables.shared.mnemonic(ofForm: formIndex) }
+
+    /// Index of the mnemonic in `DecoderTables.shared.mnemonics` (stable within one build of the
+    /// tables; resolve names to ids once, at start-up, not across versions).
+    public var mnemonicID: Int { Int(DecoderTables.shared.form(formIndex) & FormLayout.mnemonicBits) }
 
     /// The map attributes of this form.
     public var flags: FormFlags { DecoderTables.shared.flags(ofForm: formIndex) }

@@ -3,6 +3,8 @@
 
 /// Where an operand comes from (the SDM's addressing-method letter, plus fixed registers).
 public enum OperandMethod: UInt8, Sendable, CaseIterable {
+    @inline(__always) init(trusted raw: UInt8) { self = unsafeBitCast(raw, to: OperandMethod.self) }
+
     case none = 0
     case farPointer  // A
     case vvvvGPR  // B
@@ -40,10 +42,12 @@ public enum OperandMethod: UInt8, Sendable, CaseIterable {
     case fixedAL, fixedCL, fixedDX, fixedAX, fixedEAX, fixedRAX  // AL CL DX AX eAX rAX
     case fixedES, fixedCS, fixedSS, fixedDS, fixedFS, fixedGS
     case constantOne  // 1
+    case boundReg  // BR: MPX bound register in ModRM.reg
+    case boundRMOrMemory  // BM: MPX bound register or memory in ModRM.rm
 
     /// The map's spelling of the method letter(s).
     public static let spellings: [(String, OperandMethod)] = [
-        ("KV", .maskVVVV), ("KE", .maskRMOrMemory), ("KR", .maskRM), ("TR", .tileRM), ("TV", .tileVVVV),
+        ("BR", .boundReg), ("BM", .boundRMOrMemory), ("KV", .maskVVVV), ("KE", .maskRMOrMemory), ("KR", .maskRM), ("TR", .tileRM), ("TV", .tileVVVV),
         ("A", .farPointer), ("B", .vvvvGPR), ("C", .controlReg), ("D", .debugReg), ("E", .modrmRM),
         ("G", .modrmReg), ("H", .vvvvVector), ("I", .immediate), ("J", .relative), ("L", .is4Vector),
         ("M", .memoryOnly), ("N", .mmxRM), ("O", .moffs), ("P", .mmxReg), ("Q", .mmxRMOrMemory),
@@ -61,7 +65,7 @@ public enum OperandMethod: UInt8, Sendable, CaseIterable {
     /// Operands that may be memory (ModRM.mod != 3 gives a memory operand).
     public var allowsMemory: Bool {
         switch self {
-        case .modrmRM, .memoryOnly, .mmxRMOrMemory, .vectorRMOrMemory, .maskRMOrMemory: true
+        case .modrmRM, .memoryOnly, .mmxRMOrMemory, .vectorRMOrMemory, .maskRMOrMemory, .boundRMOrMemory: true
         default: false
         }
     }
@@ -69,6 +73,8 @@ public enum OperandMethod: UInt8, Sendable, CaseIterable {
 
 /// The operand's size class (the SDM's type letters, plus a few for vectors and x87).
 public enum OperandType: UInt8, Sendable, CaseIterable {
+    @inline(__always) init(trusted raw: UInt8) { self = unsafeBitCast(raw, to: OperandType.self) }
+
     case none = 0
     case b, w, d, q, dq, qq, oq, v, z, y, s, a, p, t, ps, pd, ss, sd, pi, si
     case x, h, qx, ox, e, st, fx, xs, mb, c, sh
@@ -92,6 +98,12 @@ public struct OperandSpec: Hashable, Sendable {
     }
 
     @inline(__always) public var packed: UInt64 { UInt64(method.rawValue) << 6 | UInt64(type.rawValue) }
+
+    /// From the generated tables (values known to be valid).
+    @inline(__always) init(trusted packed: UInt64) {
+        method = OperandMethod(trusted: UInt8(truncatingIfNeeded: (packed >> 6) & 0x3F))
+        type = OperandType(trusted: UInt8(truncatingIfNeeded: packed & 0x3F))
+    }
 
     @inline(__always) public init(packed: UInt64) {
         method = OperandMethod(rawValue: UInt8(truncatingIfNeeded: (packed >> 6) & 0x3F)) ?? .none

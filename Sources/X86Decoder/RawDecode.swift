@@ -57,10 +57,10 @@ struct RawDecode {
     @inline(__always) var isRegisterForm: Bool { modrm >= 0xC0 }
     @inline(__always) var flags: FormFlags { FormFlags(rawValue: (formBits >> FormLayout.flagsShift) & 0x7FFF_FFFF) }
     @inline(__always) var immediateKind: ImmediateKind {
-        ImmediateKind(rawValue: UInt8(truncatingIfNeeded: (formBits >> FormLayout.immediateShift) & 0x1F)) ?? .none
+        ImmediateKind(trusted: UInt8(truncatingIfNeeded: (formBits >> FormLayout.immediateShift) & 0x1F))
     }
     @inline(__always) var tuple: TupleType {
-        TupleType(rawValue: UInt8(truncatingIfNeeded: (formBits >> FormLayout.tupleShift) & 0x1F)) ?? .none
+        TupleType(trusted: UInt8(truncatingIfNeeded: (formBits >> FormLayout.tupleShift) & 0x1F))
     }
     @inline(__always) var operandCount: Int { Int((formBits >> FormLayout.operandCountShift) & 7) }
     /// The mandatory-prefix selector value: 0 none, 1 66, 2 F3, 3 F2.

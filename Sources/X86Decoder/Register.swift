@@ -7,6 +7,7 @@ public struct Register: Hashable, Sendable, CustomStringConvertible {
         case segment, control, debug
         case mmx, xmm, ymm, zmm, mask, x87, tile
         case ip  // rip / eip / ip (number 0/1/2 by size 64/32/16) for RIP-relative bases
+        case bound  // MPX bnd0-bnd3
     }
 
     public let regClass: Class
@@ -44,6 +45,7 @@ public struct Register: Hashable, Sendable, CustomStringConvertible {
         case .zmm: 64
         case .x87: 10
         case .tile: 1024
+        case .bound: 16
         case .ip: number == 0 ? 8 : number == 1 ? 4 : 2
         }
     }
@@ -74,6 +76,7 @@ public struct Register: Hashable, Sendable, CustomStringConvertible {
         case .mask: return "k\(n)"
         case .x87: return "st\(n)"
         case .tile: return "tmm\(n)"
+        case .bound: return "bnd\(n)"
         case .ip: return n == 0 ? "rip" : n == 1 ? "eip" : "ip"
         }
     }

@@ -50,6 +50,10 @@ public enum OpcodeMap: UInt8, CaseIterable, Sendable, Codable {
 
 /// What a switch node selects on, in the order the generator nests them.
 public enum SwitchKind: UInt8, CaseIterable, Sendable {
+    /// From a value the generated tables hold (always a valid case: cases are 0…n-1, so the
+    /// raw value is the representation).
+    @inline(__always) init(trusted raw: UInt8) { self = unsafeBitCast(raw, to: SwitchKind.self) }
+
     case vendor = 0  // intel, amd
     case mode  // not 64-bit, 64-bit
     case prefix  // none, 66, f3, f2
@@ -78,6 +82,8 @@ public enum SwitchKind: UInt8, CaseIterable, Sendable {
 
 /// How the immediate bytes of a form are laid out.
 public enum ImmediateKind: UInt8, Sendable {
+    @inline(__always) init(trusted raw: UInt8) { self = unsafeBitCast(raw, to: ImmediateKind.self) }
+
     case none = 0
     case ib  // 1 byte
     case iw  // 2 bytes
@@ -122,11 +128,15 @@ public struct FormFlags: OptionSet, Sendable, Hashable {
     public static let usesV2 = FormFlags(rawValue: 1 << 22)  // derived: EVEX.V' extends vvvv (vector H)
     public static let broadcast16 = FormFlags(rawValue: 1 << 23)  // EVEX {1toN} of 16-bit elements (FP16)
     public static let distinctRegisters = FormFlags(rawValue: 1 << 24)  // gathers, AMX, complex FP16
+    public static let noRIPRelative = FormFlags(rawValue: 1 << 25)  // MPX BNDLDX/BNDSTX (MIB addressing)
+    public static let maskOperand = FormFlags(rawValue: 1 << 26)  // derived: a k0-k7 operand (VEX/EVEX)
 }
 
 /// EVEX disp8*N tuple types (SDM Vol. 2, 2.7.5). `t1b`/`t1w` are Tuple1 Scalar with byte/word
 /// elements (VPCOMPRESSB/W, VPEXPANDB/W), where W does not give the element size.
 public enum TupleType: UInt8, Sendable, CaseIterable {
+    @inline(__always) init(trusted raw: UInt8) { self = unsafeBitCast(raw, to: TupleType.self) }
+
     case none = 0, fv, hv, qv, ov, fvm, hvm, qvm, ovm, t1s, t1f, t2, t4, t8, m128, dup, t1b, t1w
 
     public init?(name: String) {

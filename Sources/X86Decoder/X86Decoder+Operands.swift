@@ -1,7 +1,8 @@
 extension X86Decoder {
     /// Builds the full instruction (operands, layout) from a successful core decode.
 
-    func makeInstruction(_ p: UnsafePointer<UInt8>, _ r: RawDecode, address: UInt64) -> Instruction {
+    /// Fills `instruction` (operands, layout) from a successful core decode, in place.
+    func fill(_ instruction: inout Instruction, _ p: UnsafePointer<UInt8>, _ r: RawDecode, address: UInt64) {
         var layout = EncodingLayout()
         layout.prefixCount = UInt8(r.prefixCount)
         if r.rexPos >= 0 { layout.rexOffset = UInt8(r.rexPos); layout.rexSize = 1 }
@@ -23,20 +24,29 @@ extension X86Decoder {
                 if flags.contains(.rounding) { evex.rounding = r.l } else { evex.suppressAllExceptions = true }
             }
         }
-        var instruction = Instruction(
-            mode: mode, vendor: vendor, length: r.length, map: r.map, opcode: r.opcode, encoding: r.kind,
-            layout: layout, operandSize: r.operandSize, addressSize: r.addressSize, hasLock: r.lock,
-            repPrefix: r.rep, segmentOverride: r.segment == 0xFF ? nil : Register(.segment, r.segment), evex: evex,
-            operandCount: 0, operandStorage: InlineArray(repeating: .immediate(value: 0, size: 0)), formIndex: r.form)
+        instruction.mode = mode
+        instruction.vendor = vendor
+        instruction.length = r.length
+        instruction.map = r.map
+        instruction.opcode = r.opcode
+        instruction.encoding = r.kind
+        instruction.layout = layout
+        instruction.operandSize = r.operandSize
+        instruction.addressSize = r.addressSize
+        instruction.hasLock = r.lock
+        instruction.repPrefix = r.rep
+        instruction.segmentOverride = r.segment == 0xFF ? nil : Register(.segment, r.segment)
+        instruction.evex = evex
+        instruction.formIndex = r.form
+        instruction.operandCount = 0
 
         let specs = formOperands[r.form]
         var builder = OperandBuilder(p: p, r: r, decoder: self, address: address)
         for i in 0..<r.operandCount {
-            let spec = OperandSpec(packed: (specs >> (UInt64(i) * 12)) & 0xFFF)
+            let spec = OperandSpec(trusted: (specs >> (UInt64(i) * 12)) & 0xFFF)
             instruction.operandStorage[i] = builder.operand(spec)
         }
         instruction.operandCount = r.operandCount
-        return instruction
     }
 }
 
@@ -154,6 +164,10 @@ struct OperandBuilder {
         case .tileReg: return .register(Register(.tile, r.regField | r.r << 3))
         case .tileRM: return .register(Register(.tile, rmRegister))
         case .tileVVVV: return .register(Register(.tile, r.vvvv))
+        case .boundReg: return .register(Register(.bound, r.regField | r.r << 3))
+        case .boundRMOrMemory:
+            if r.isRegisterForm { return .register(Register(.bound, rmRegister)) }
+            return .memory(memory(16))
         case .x87RM: return .register(Register(.x87, r.rmField))
         case .x87Top: return .register(Register(.x87, 0))
         case .opcodeReg: return .register(.gpr((r.opcode & 7) | r.b << 3, size: size(t), rex: rex))

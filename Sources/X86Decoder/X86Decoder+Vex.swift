@@ -100,13 +100,23 @@ extension X86Decoder {
         if r.lock && !(flags.contains(.lock) && r.hasModRM && !r.isRegisterForm) { throw .lockNotAllowed }
         if r.kind == .legacy {
             let ops = formOperands[r.form]
-            let first = OperandMethod(rawValue: UInt8(truncatingIfNeeded: (ops >> 6) & 0x3F)) ?? .none
-            let second = OperandMethod(rawValue: UInt8(truncatingIfNeeded: (ops >> 18) & 0x3F)) ?? .none
+            let first = OperandMethod(trusted: UInt8(truncatingIfNeeded: (ops >> 6) & 0x3F))
+            let second = OperandMethod(trusted: UInt8(truncatingIfNeeded: (ops >> 18) & 0x3F))
             if first == .controlReg || second == .controlReg {
                 let n = r.regField | r.r << 3
                 if !(n == 0 || n == 2 || n == 3 || n == 4 || n == 8) { throw .reservedRegister }
             }
             if (first == .debugReg || second == .debugReg) && r.r != 0 { throw .reservedRegister }
+            if flags.contains(.noRIPRelative) && mode == .bits64 && r.mod == 0 && r.rmField == 5 { throw .invalidModRM }
+            // MPX has four bound registers.
+            if first == .boundReg || second == .boundReg {
+                // MPX with 16-bit addressing is #UD (SDM: BNDCL and friends, "16-bit addressing").
+                if r.addressSize == 16 { throw .invalidEncoding }
+                if r.regField | r.r << 3 >= 4 { throw .reservedRegister }
+                if (first == .boundRMOrMemory || second == .boundRMOrMemory) && r.isRegisterForm && r.rmField | r.b << 3 >= 4 {
+                    throw .reservedRegister
+                }
+            }
             if first == .segmentReg || second == .segmentReg {
                 if r.regField >= 6 { throw .reservedRegister }
                 // MOV CS, r/m does not exist (8E /1).
@@ -120,6 +130,7 @@ extension X86Decoder {
         if (flags.contains(.vsib) || flags.contains(.vsibHalf)) && !r.hasSIB { throw .invalidModRM }
         if r.kind == .xop && r.pp != 0 { throw .reservedVexField }
         if flags.contains(.distinctRegisters) && !registersDistinct(r) { throw .invalidEncoding }
+        if flags.contains(.maskOperand) && !maskRegistersExist(r) { throw .reservedRegister }
         guard r.kind == .evex else { return }
         // EVEX.V' extends a vector vvvv, or the VSIB index; otherwise it must be 1 (stored as 0).
         let vsib = flags.contains(.vsib) || flags.contains(.vsibHalf)
@@ -147,7 +158,7 @@ extension X86Decoder {
         var seen: [UInt8] = []
         seen.reserveCapacity(5)
         for i in 0..<r.operandCount {
-            let method = OperandMethod(rawValue: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) ?? .none
+            let method = OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F))
             switch method {
             case .vectorReg, .tileReg: seen.append(r.regField | r.r << 3 | r.r2 << 4)
             case .vvvvVector, .tileVVVV: seen.append(r.vvvv | r.v2 << 4)
@@ -160,5 +171,20 @@ extension X86Decoder {
             seen.append(((r.sib >> 3) & 7) | r.x << 3 | (r.kind == .evex ? r.v2 << 4 : 0))
         }
         return Set(seen).count == seen.count
+    }
+
+    /// Only k0-k7 exist: a mask operand whose register number is extended past 7 (REX/VEX.R,
+    /// EVEX.R', vvvv's high bit, V', B in a register form) is #UD.
+    func maskRegistersExist(_ r: RawDecode) -> Bool {
+        let specs = formOperands[r.form]
+        for i in 0..<r.operandCount {
+            switch OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) {
+            case .maskReg: if r.r != 0 || r.r2 != 0 { return false }
+            case .maskVVVV: if r.vvvv >= 8 || r.v2 != 0 { return false }
+            case .maskRM, .maskRMOrMemory: if r.isRegisterForm && r.b != 0 { return false }
+            default: break
+            }
+        }
+        return true
     }
 }

@@ -45,7 +45,24 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         } catch {
             return .invalid(error)
         }
-        return .valid(makeInstruction(p, raw, address: address))
+        var instruction = Instruction()
+        fill(&instruction, p, raw, address: address)
+        return .valid(instruction)
+    }
+
+    /// Full decode into a caller-owned instruction (no copies of the result): nil when valid,
+    /// else the reason. `instruction` is unspecified after a failure.
+    public func decode(_ bytes: UnsafeRawBufferPointer, address: UInt64 = 0, into instruction: inout Instruction) -> InvalidReason? {
+        guard let base = bytes.baseAddress else { return .truncated }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var raw = RawDecode()
+        do {
+            try core(p, bytes.count, &raw)
+        } catch {
+            return error
+        }
+        fill(&instruction, p, raw, address: address)
+        return nil
     }
 
     public func decode(_ bytes: [UInt8], address: UInt64 = 0) -> DecodeResult {
@@ -171,7 +188,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
             if tag == NodeLayout.tagLeaf { break }
             if tag != NodeLayout.tagSwitch { throw InvalidReason(rawValue: UInt8(truncatingIfNeeded: e)) ?? .unknownOpcode }
             let value: Int
-            switch SwitchKind(rawValue: UInt8(truncatingIfNeeded: (e >> NodeLayout.kindShift) & 0xF)) ?? .vendor {
+            switch SwitchKind(trusted: UInt8(truncatingIfNeeded: (e >> NodeLayout.kindShift) & 0xF)) {
             case .vendor: value = vendor == .amd ? 1 : 0
             case .mode: value = is64 ? 1 : 0
             case .prefix: value = r.prefixSelector
@@ -268,6 +285,33 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         case .bits64: r.addressSizePrefix ? 32 : 64
         case .bits32: r.addressSizePrefix ? 16 : 32
         case .bits16: r.addressSizePrefix ? 32 : 16
+        }
+    }
+}
+
+extension X86Decoder {
+    /// Where decoding got to, valid or not: the opcode map and opcode byte (once known), the
+    /// length or the invalid reason. Used to bucket disagreements by opcode.
+    public struct Probe: Sendable {
+        public var map: OpcodeMap
+        public var opcode: UInt8
+        public var opcodeKnown: Bool
+        public var result: LengthResult
+    }
+
+    public func probe(_ bytes: [UInt8]) -> Probe {
+        bytes.withUnsafeBytes { buffer in
+            var raw = RawDecode()
+            var result = LengthResult(invalid: .truncated)
+            if let base = buffer.baseAddress {
+                do throws(InvalidReason) {
+                    try core(base.assumingMemoryBound(to: UInt8.self), buffer.count, &raw)
+                    result = LengthResult(length: raw.length)
+                } catch {
+                    result = LengthResult(invalid: error)
+                }
+            }
+            return Probe(map: raw.map, opcode: raw.opcode, opcodeKnown: raw.opcodeSize > 0, result: result)
         }
     }
 }

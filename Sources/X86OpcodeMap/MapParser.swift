@@ -134,6 +134,7 @@ public struct MapParser {
             case "b64": flags.insert(.broadcast64)
             case "b16": flags.insert(.broadcast16)
             case "distinct": flags.insert(.distinctRegisters)
+            case "norip": flags.insert(.noRIPRelative)
             case "er": flags.insert(.rounding)
             case "sae": flags.insert(.sae)
             case "vsib": flags.insert(.vsib)
@@ -155,13 +156,14 @@ public struct MapParser {
         let modrmMethods: Set<OperandMethod> = [
             .controlReg, .debugReg, .modrmRM, .modrmReg, .memoryOnly, .mmxRM, .mmxReg, .mmxRMOrMemory, .gprRM,
             .segmentReg, .vectorRM, .vectorReg, .vectorRMOrMemory, .maskReg, .maskRMOrMemory, .maskRM, .tileReg,
-            .tileRM, .x87RM,
+            .tileRM, .x87RM, .boundReg, .boundRMOrMemory,
         ]
         let hasModRM = explicitModRM || selectors[.reg] != nil || selectors[.mod] != nil || selectors[.rm] != nil
             || !methods.isDisjoint(with: modrmMethods) || flags.contains(.vsib) || flags.contains(.vsibHalf)
         if hasModRM { flags.insert(.hasModRM) }
         if !methods.isDisjoint(with: [.vvvvGPR, .vvvvVector, .maskVVVV, .tileVVVV]) { flags.insert(.usesVVVV) }
         if methods.contains(.vvvvVector) { flags.insert(.usesV2) }
+        if !methods.isDisjoint(with: [.maskReg, .maskVVVV, .maskRM, .maskRMOrMemory]) { flags.insert(.maskOperand) }
         if !methods.isDisjoint(with: [.controlReg, .debugReg]) { flags.insert(.modIgnored) }
         if methods.contains(.memoryOnly) || flags.contains(.vsib) || flags.contains(.vsibHalf) {
             flags.insert(.memoryOnly)
@@ -216,7 +218,7 @@ public struct MapParser {
         for (spelling, method) in OperandMethod.spellings where token.hasPrefix(spelling) {
             let rest = String(token.dropFirst(spelling.count))
             guard let type = OperandType.spellings[rest] else { continue }
-            let untyped: Set<OperandMethod> = [.memoryOnly, .maskReg, .maskVVVV, .maskRM, .maskRMOrMemory, .tileReg, .tileRM, .tileVVVV]
+            let untyped: Set<OperandMethod> = [.boundReg, .boundRMOrMemory, .memoryOnly, .maskReg, .maskVVVV, .maskRM, .maskRMOrMemory, .tileReg, .tileRM, .tileVVVV]
             if type == .none && !untyped.contains(method) {
                 throw MapError(location, "operand '\(token)' needs a type")
             }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import DiffTest
+import Foundation
+import X86Decoder
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks that report ratios against peers measured in the same run.",
+        subcommands: [BenchDecode.self, BenchEmulate.self]
+    )
+}
+
+struct BenchDecode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Decode throughput: project (length-only, full) vs Capstone (detail off/on) vs Zydis (minimal/full).",
+        discussion: """
+            Workloads: 'random' (seeded random bytes) and 'text' (the concatenated .text sections
+            of the machine's binaries). Every subject walks the same buffer linearly.
+            Example: difftest bench decode --seconds 3 --json
+            """
+    )
+
+    @Option(help: "Seconds per subject and workload.")
+    var seconds: Double = 3
+
+    @Option(help: "Size of the random workload in MiB.")
+    var randomMiB: Int = 64
+
+    @Option(help: "Maximum size of the text workload in MiB.")
+    var textMiB: Int = 64
+
+    @Option(help: "Seed of the random workload.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Folders whose ELF files' .text make the text workload (comma separated).")
+    var textRoots: String = "/usr/bin,/usr/lib"
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    func validate() throws {
+        if seconds <= 0 { throw ValidationError("--seconds must be positive") }
+        if randomMiB <= 0 || textMiB <= 0 { throw ValidationError("workload sizes must be positive") }
+    }
+
+    func run() throws {
+        var generator = SplitMix64(seed: seed)
+        let random = generator.bytes(randomMiB << 20)
+        let text = ELFText.corpus(roots: textRoots.split(separator: ",").map(String.init), maxBytes: textMiB << 20)
+        if !json {
+            print("random: \(random.count) bytes (seed \(seed)); text: \(text.bytes.count) bytes from \(text.files) files")
+        }
+        let bench = DecodeBenchmark(secondsPerSubject: seconds)
+        var results: [DecodeBenchmark.Measurement] = []
+        do {
+            results += try bench.run(workload: "random", bytes: random)
+            if text.bytes.count > 16 { results += try bench.run(workload: "text", bytes: text.bytes) }
+        } catch {
+            fail("\(error)")
+        }
+        if json {
+            for m in results { print(JSONLine.encode(m)) }
+            return
+        }
+        for workload in ["random", "text"] {
+            let rows = results.filter { $0.workload == workload }
+            guard !rows.isEmpty else { continue }
+            print("\nworkload \(workload)")
+            print("subject".padding(toLength: 18, withPad: " ", startingAt: 0) + "      instr/s        MB/s")
+            for m in rows {
+                let name = m.subject.padding(toLength: 18, withPad: " ", startingAt: 0)
+                print(name + String(format: "%13.0f %11.1f", m.instructionsPerSecond, m.bytesPerSecond / 1e6))
+            }
+            func rate(_ s: String) -> Double { rows.first { $0.subject == s }?.instructionsPerSecond ?? .nan }
+            print(String(format: "ratio project-full / zydis-full      %.2fx (target >= 2x)", rate("project-full") / rate("zydis-full")))
+            print(String(format: "ratio project-length / zydis-minimal %.2fx (target >= 10x)", rate("project-length") / rate("zydis-minimal")))
+            print(String(format: "ratio project-full / capstone-detail %.2fx", rate("project-full") / rate("capstone-detail")))
+            print(String(format: "ratio project-length / capstone      %.2fx", rate("project-length") / rate("capstone")))
+        }
+    }
+}

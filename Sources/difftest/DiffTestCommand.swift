@@ -1,0 +1,48 @@
+import ArgumentParser
+import DiffTest
+import X86Decoder
+
+@main
+struct DiffTestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "difftest",
+        abstract: "Differential testing of an x86 decoder against Capstone, Zydis and the CPU.",
+        discussion: """
+            Exit status: 0 clean, 1 divergence found, 2 bad input or set-up error.
+            Examples:
+              difftest decode 48 89 c8
+              difftest repro 66e82e1b88e6 --vendor amd
+              difftest bench decode --seconds 2
+            """,
+        version: DiffTestVersion.current,
+        subcommands: [Decode.self, Repro.self, Sweep.self, Emulate.self, Bench.self]
+    )
+}
+
+extension Mode: ExpressibleByArgument {
+    public init?(argument: String) { self.init(bits: Int(argument) ?? 0) }
+    public static var allValueStrings: [String] { ["16", "32", "64"] }
+}
+
+extension Vendor: ExpressibleByArgument {}
+
+/// Options every decoding command shares.
+struct DecodeOptions: ParsableArguments {
+    @Option(help: "Processor mode: 16, 32 or 64.")
+    var mode: Mode = .bits64
+
+    @Option(help: "Vendor rules: intel or amd.")
+    var vendor: Vendor = .intel
+}
+
+/// Exit with status 2 and one clear line on standard error.
+func fail(_ message: String) -> Never {
+    printError("error: \(message)")
+    Foundation.exit(2)
+}
+
+import Foundation
+
+func printError(_ message: String) {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
