@@ -5,25 +5,57 @@
 public struct X86Decoder: @unchecked Sendable {  // the table pointers are immutable, process-lifetime data
     public let mode: Mode
     public let vendor: Vendor
-    @usableFromInline let nodes: UnsafeMutablePointer<UInt32>
-    @usableFromInline let forms: UnsafeMutablePointer<UInt64>
-    @usableFromInline let formOperands: UnsafeMutablePointer<UInt64>
+    let nodes: UnsafeMutablePointer<UInt32>
+    let forms: UnsafeMutablePointer<UInt64>
+    let formOperands: UnsafeMutablePointer<UInt64>
+    /// The length shortcut (FastLengthTables), nil while those tables are being built.
+    let fast: UnsafeMutablePointer<UInt8>?
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
+        self.init(mode: mode, vendor: vendor, fastTables: FastLengthTables.shared(mode: mode, vendor: vendor))
+    }
+
+    init(mode: Mode, vendor: Vendor, fastTables: FastLengthTables?) {
         self.mode = mode
         self.vendor = vendor
         nodes = DecoderTables.shared.nodes
         forms = DecoderTables.shared.forms
         formOperands = DecoderTables.shared.operands
+        fast = fastTables?.entries
     }
 
     /// Length and validity of the first instruction in `bytes`.
 
     public func length(of bytes: UnsafeRawBufferPointer) -> LengthResult {
         guard let base = bytes.baseAddress else { return LengthResult(invalid: .truncated) }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        // Shortcut for the common shapes (no legacy prefix; optional REX; one-byte or 0F map):
+        // with 15 bytes at hand nothing can be truncated, and reads stop at p[4].
+        if bytes.count >= 15, let fast {
+            var i = 0
+            var set = 0
+            var b = p[0]
+            if mode == .bits64 && b & 0xF0 == 0x40 {
+                set = b & 8 != 0 ? 2 : 1
+                i = 1
+                b = p[1]
+            }
+            var map = 0
+            if b == 0x0F {
+                map = 1
+                i += 1
+                b = p[i]
+            }
+            let e = fast[(set &* 2 &+ map) &<< 16 | Int(b) &<< 8 | Int(p[i &+ 1])]
+            if e != 0 {
+                var n = i &+ Int(e & 0x1F)
+                if e & 0x80 != 0 && p[i &+ 2] & 7 == 5 { n &+= 4 }
+                return LengthResult(length: n)
+            }
+        }
         var raw = RawDecode()
         do {
-            try core(base.assumingMemoryBound(to: UInt8.self), bytes.count, &raw)
+            try core(p, bytes.count, &raw)
             return LengthResult(length: raw.length)
         } catch {
             return LengthResult(invalid: error)

@@ -89,3 +89,30 @@ func hex(_ bytes: [UInt8]) -> String {
     let d = Array("0123456789abcdef")
     return String(bytes.flatMap { [d[Int($0 >> 4)], d[Int($0 & 15)]] })
 }
+
+/// The length shortcut (FastLengthTables) agrees with the full core on every shape it covers.
+@Suite struct FastLengthTests {
+    @Test(arguments: Mode.allCases, Vendor.allCases)
+    func shortcutMatchesCore(mode: Mode, vendor: Vendor) {
+        let decoder = X86Decoder(mode: mode, vendor: vendor)
+        let leads: [[UInt8]] = mode == .bits64 ? [[], [0x41], [0x48], [0x4C], [0x0F], [0x48, 0x0F], [0x45, 0x0F]] : [[], [0x0F]]
+        var mismatches = 0
+        for lead in leads {
+            for opcode in 0..<256 {
+                for modrm in stride(from: 0, to: 256, by: 7) {
+                    for sib in [0x00, 0x05, 0x25] {
+                        var bytes = lead + [UInt8(opcode), UInt8(modrm), UInt8(sib)]
+                        bytes += [UInt8](repeating: 0x11, count: 15 - bytes.count)
+                        let fast = decoder.length(of: bytes)
+                        let full = decoder.probe(bytes).result
+                        if fast != full && mismatches < 10 {
+                            mismatches += 1
+                            Issue.record("\(hex(bytes)) \(mode.bits) \(vendor): shortcut \(String(describing: fast.length)), core \(String(describing: full.length)) \(String(describing: full.invalidReason))")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+}
