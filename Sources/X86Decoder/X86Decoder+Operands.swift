@@ -41,10 +41,12 @@ extension X86Decoder {
         instruction.operandCount = 0
 
         let specs = formOperands[r.form]
-        var builder = OperandBuilder(p: p, r: r, decoder: self, address: address)
-        for i in 0..<r.operandCount {
-            let spec = OperandSpec(trusted: (specs >> (UInt64(i) * 12)) & 0xFFF)
-            instruction.operandStorage[i] = builder.operand(spec)
+        withUnsafePointer(to: r) { rp in
+            var builder = OperandBuilder(p: p, rp: rp, decoder: self, address: address)
+            for i in 0..<r.operandCount {
+                let spec = OperandSpec(trusted: (specs >> (UInt64(i) * 12)) & 0xFFF)
+                instruction.operandStorage[i] = builder.operand(spec)
+            }
         }
         instruction.operandCount = r.operandCount
     }
@@ -53,18 +55,21 @@ extension X86Decoder {
 /// Turns operand specs into operands for one decoded instruction.
 struct OperandBuilder {
     let p: UnsafePointer<UInt8>
-    let r: RawDecode
+    /// The core's result, borrowed (a copy would cost more than building the operands).
+    let rp: UnsafePointer<RawDecode>
     let decoder: X86Decoder
     let address: UInt64
     /// Which immediate field the next I/J operand reads (ENTER and EXTRQ have two).
     var immediateIndex = 0
 
-    init(p: UnsafePointer<UInt8>, r: RawDecode, decoder: X86Decoder, address: UInt64) {
+    init(p: UnsafePointer<UInt8>, rp: UnsafePointer<RawDecode>, decoder: X86Decoder, address: UInt64) {
         self.p = p
-        self.r = r
+        self.rp = rp
         self.decoder = decoder
         self.address = address
     }
+
+    @inline(__always) var r: RawDecode { _read { yield rp.pointee } }
 
     var is64: Bool { decoder.mode == .bits64 }
 

@@ -1,1 +1,122 @@
-// Placeholder until the emulator lands (issue 4).
+import X86Decoder
+
+/// The emulator: one CPU state, one memory bus, one environment; `step` decodes the
+/// instruction at RIP with `X86Decoder` and executes it.
+///
+/// - `step()` returns `completed`, an architectural `exception`, a `systemCall`, or
+///   `unsupported(reason)`. After an exception the state is the architectural state at the
+///   fault: no register is written by a faulting instruction, and memory writes are ordered last
+///   (REP string iterations that completed stay committed, as on the CPU).
+/// - `run(budget:)` steps until anything but `completed`, or the budget of steps is spent.
+/// - `skip()` advances RIP by the decoded length without executing (an introspection agent
+///   jumping over an instruction); fetch faults and invalid encodings are still reported.
+///
+/// The bus is a generic parameter (static dispatch). A REP string instruction runs at most
+/// `repIterationsPerStep` iterations in one step; if more remain, RIP stays on the instruction
+/// with the registers as the CPU leaves them when interrupted between iterations, and the step
+/// is `completed` (the next step continues it). So no bytes and no state make `step` hang.
+public struct Emulator<B: Bus> {
+    public var state: CPUState
+    public var bus: B
+    public var environment: Environment
+    public let decoder: X86Decoder
+    public var repIterationsPerStep = 1 << 16
+    /// Linux sets CR0.AM: with EFLAGS.AC, a misaligned data access raises #AC.
+    public var alignmentCheckEnabled = true
+
+    @usableFromInline let handlers: HandlerTable
+    /// RIP of the next instruction (control flow overwrites it); valid during `execute`.
+    @usableFromInline var nextRIP: UInt64 = 0
+    /// Length of the last instruction decoded by `step`/`skip` (0 if none was decoded).
+    public private(set) var lastLength = 0
+
+    public init(state: CPUState = CPUState(), bus: B, environment: Environment = Environment()) {
+        self.state = state
+        self.bus = bus
+        self.environment = environment
+        decoder = X86Decoder(mode: .bits64, vendor: environment.profile)
+        handlers = HandlerTable.shared
+    }
+
+    /// Fetches and decodes the instruction at RIP, or says why not.
+    @inlinable mutating func fetchInstruction() -> Result<Instruction, X86Exception> {
+        let rip = state.rip
+        if !Self.isCanonical(rip) { return .failure(.gp0) }
+        var raw: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &raw) { buffer -> Result<Instruction, X86Exception> in
+            let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<15])
+            let (count, fault) = bus.fetch(rip, into: window)
+            switch decoder.decode(UnsafeRawBufferPointer(rebasing: window[0..<count]), address: rip) {
+            case .valid(let i): return .success(i)
+            case .invalid(.truncated):
+                if let fault { return .failure(.pageFault(fault.address, fetch: true, present: fault.present)) }
+                return .failure(.ud)
+            case .invalid(.tooLong): return .failure(.gp0)
+            case .invalid: return .failure(.ud)
+            }
+        }
+    }
+
+    /// Executes one instruction.
+    public mutating func step() -> StepOutcome {
+        let instruction: Instruction
+        switch fetchInstruction() {
+        case .success(let i): instruction = i
+        case .failure(let e):
+            lastLength = 0
+            return .exception(e)
+        }
+        lastLength = instruction.length
+        let singleStep = state.rflags & RFlags.trap != 0
+        let (op, variant) = handlers.entry(instruction.mnemonicID)
+        while true {
+            nextRIP = state.rip &+ UInt64(instruction.length)
+            do {
+                try execute(instruction, op, variant)
+                state.rip = nextRIP
+                if singleStep { return .exception(X86Exception(.DB)) }
+                return .completed
+            } catch {
+                switch error {
+                case .retry: continue
+                case .exception(let e):
+                    // Traps report the RIP after the instruction; faults the RIP at it.
+                    if e.vector == .BP || e.vector == .DB { state.rip = nextRIP }
+                    return .exception(e)
+                case .systemCall(let kind):
+                    state.rip = nextRIP
+                    return .systemCall(kind)
+                case .unsupported(let reason): return .unsupported(reason)
+                }
+            }
+        }
+    }
+
+    /// Steps until an outcome other than `completed`, or `budget` steps.
+    public mutating func run(budget: Int) -> (outcome: StepOutcome, steps: Int) {
+        var steps = 0
+        while steps < budget {
+            let outcome = step()
+            steps += 1
+            if outcome != .completed { return (outcome, steps) }
+        }
+        return (.completed, steps)
+    }
+
+    /// Advances RIP over the instruction without executing it.
+    public mutating func skip() -> StepOutcome {
+        switch fetchInstruction() {
+        case .success(let i):
+            lastLength = i.length
+            state.rip &+= UInt64(i.length)
+            return .completed
+        case .failure(let e):
+            lastLength = 0
+            return .exception(e)
+        }
+    }
+
+    @inline(__always) @usableFromInline static func isCanonical(_ a: UInt64) -> Bool {
+        UInt64(bitPattern: Int64(bitPattern: a << 16) >> 16) == a
+    }
+}

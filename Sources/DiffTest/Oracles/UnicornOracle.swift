@@ -1,0 +1,196 @@
+import CUnicorn
+import Glibc
+import X86Decoder
+import X86Emulator
+
+/// Unicorn (Debian's libunicorn 2.0.1) as a peer execution oracle, behind `ExecutionOracle`.
+///
+/// Per case: map the 4 KiB pages that cover the code and the state's regions (Unicorn maps
+/// pages, so bytes outside the regions but inside their pages read as zeros instead of #PF:
+/// cases meant for Unicorn use page-aligned regions), write them, drop the translation cache
+/// of the code range, set registers, run one instruction (`until` = the next instruction, count
+/// 1), read registers, unmap everything. Writes come from a UC_HOOK_MEM_WRITE hook; unmapped
+/// accesses from UC_HOOK_MEM_UNMAPPED (#PF with the address); interrupts from UC_HOOK_INTR
+/// (vector); SYSCALL from UC_HOOK_INSN; UC_ERR_INSN_INVALID is #UD.
+///
+/// Known limitations (not divergences of the project): Unicorn runs at CPL0, so privileged
+/// instructions execute instead of raising #GP (`comparable` is false for them, with a note);
+/// #PF error codes are not reported (compare the vector and address only).
+///
+/// `uc_hook_add` and `uc_ctl` are C variadic functions, which Swift does not import; they are
+/// called through `dlsym` with a fixed prototype (the x86-64 SysV convention passes the same
+/// registers for a variadic callee).
+public final class UnicornOracle: ExecutionOracle {
+    public struct SetupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public let name = "unicorn"
+    public let version: String
+    let uc: OpaquePointer
+    let recorder: Recorder
+    let ctl: UCCtl
+
+    typealias HookAdd = @convention(c) (OpaquePointer?, UnsafeMutablePointer<uc_hook>?, Int32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UInt64, UInt64, Int32) -> uc_err
+    typealias UCCtl = @convention(c) (OpaquePointer?, UInt32, UInt64, UInt64) -> uc_err
+
+    /// What the hooks saw during one run.
+    final class Recorder {
+        var writes: [(address: UInt64, byte: UInt8)] = []
+        var unmapped: (address: UInt64, write: Bool, fetch: Bool)?
+        var interrupt: UInt32?
+        var syscall = false
+
+        func reset() {
+            writes.removeAll(keepingCapacity: true)
+            unmapped = nil
+            interrupt = nil
+            syscall = false
+        }
+    }
+
+    static let registers: [Int32] = [
+        UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI,
+        UC_X86_REG_RDI, UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13,
+        UC_X86_REG_R14, UC_X86_REG_R15,
+    ].map { Int32($0.rawValue) }
+
+    public init() throws(SetupError) {
+        var major: UInt32 = 0, minor: UInt32 = 0
+        _ = uc_version(&major, &minor)
+        version = "\(major).\(minor)"
+        var engine: OpaquePointer?
+        guard uc_open(UC_ARCH_X86, UC_MODE_64, &engine) == UC_ERR_OK, let engine else { throw SetupError(description: "unicorn: uc_open failed") }
+        uc = engine
+        guard let handle = dlopen(nil, RTLD_NOW), let add = dlsym(handle, "uc_hook_add"), let ctlSymbol = dlsym(handle, "uc_ctl") else {
+            uc_close(engine)
+            throw SetupError(description: "unicorn: uc_hook_add/uc_ctl not found")
+        }
+        let hookAdd = unsafeBitCast(add, to: HookAdd.self)
+        ctl = unsafeBitCast(ctlSymbol, to: UCCtl.self)
+        recorder = Recorder()
+        let user = Unmanaged.passUnretained(recorder).toOpaque()
+
+        let onWrite: @convention(c) (OpaquePointer?, uc_mem_type, UInt64, Int32, Int64, UnsafeMutableRawPointer?) -> Void = { _, _, address, size, value, user in
+            let r = Unmanaged<Recorder>.fromOpaque(user!).takeUnretainedValue()
+            for k in 0..<Int(size) { r.writes.append((address &+ UInt64(k), UInt8(truncatingIfNeeded: UInt64(bitPattern: value) >> UInt64(8 * k)))) }
+        }
+        let onUnmapped: @convention(c) (OpaquePointer?, uc_mem_type, UInt64, Int32, Int64, UnsafeMutableRawPointer?) -> Bool = { _, type, address, _, _, user in
+            let r = Unmanaged<Recorder>.fromOpaque(user!).takeUnretainedValue()
+            if r.unmapped == nil { r.unmapped = (address, type == UC_MEM_WRITE_UNMAPPED, type == UC_MEM_FETCH_UNMAPPED) }
+            return false
+        }
+        let onInterrupt: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { uc, intno, user in
+            let r = Unmanaged<Recorder>.fromOpaque(user!).takeUnretainedValue()
+            if r.interrupt == nil { r.interrupt = intno }
+            uc_emu_stop(uc)
+        }
+        let onSyscall: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Void = { uc, user in
+            Unmanaged<Recorder>.fromOpaque(user!).takeUnretainedValue().syscall = true
+            uc_emu_stop(uc)
+        }
+        var h: uc_hook = 0
+        var ok = hookAdd(engine, &h, Int32(UC_HOOK_MEM_WRITE.rawValue), unsafeBitCast(onWrite, to: UnsafeMutableRawPointer.self), user, 1, 0, 0) == UC_ERR_OK
+        let unmappedKinds = Int32(UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue)
+        ok = ok && hookAdd(engine, &h, unmappedKinds, unsafeBitCast(onUnmapped, to: UnsafeMutableRawPointer.self), user, 1, 0, 0) == UC_ERR_OK
+        ok = ok && hookAdd(engine, &h, Int32(UC_HOOK_INTR.rawValue), unsafeBitCast(onInterrupt, to: UnsafeMutableRawPointer.self), user, 1, 0, 0) == UC_ERR_OK
+        ok = ok && hookAdd(engine, &h, Int32(UC_HOOK_INSN.rawValue), unsafeBitCast(onSyscall, to: UnsafeMutableRawPointer.self), user, 1, 0, Int32(UC_X86_INS_SYSCALL.rawValue)) == UC_ERR_OK
+        if !ok {
+            uc_close(engine)
+            throw SetupError(description: "unicorn: uc_hook_add failed")
+        }
+    }
+
+    deinit { uc_close(uc) }
+
+    static let pageSize: UInt64 = 4096
+
+    public func execute(_ bytes: [UInt8], state: MachineState, vendor: Vendor) -> ExecutionResult {
+        let regions = state.regions(code: bytes)
+        var pages = Set<UInt64>()
+        for r in regions where !r.bytes.isEmpty {
+            var p = r.address & ~(Self.pageSize - 1)
+            let end = r.address &+ UInt64(r.bytes.count)
+            while p < end {
+                pages.insert(p)
+                p &+= Self.pageSize
+            }
+        }
+        let sorted = pages.sorted()
+        defer { for p in sorted { uc_mem_unmap(uc, p, Int(Self.pageSize)) } }
+        for p in sorted { uc_mem_map(uc, p, Int(Self.pageSize), UInt32(UC_PROT_ALL.rawValue)) }
+        for r in regions.reversed() { _ = r.bytes.withUnsafeBytes { uc_mem_write(uc, r.address, $0.baseAddress, $0.count) } }
+        let codeEnd = state.cpu.rip &+ UInt64(bytes.count)
+        // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop translations of the code range.
+        let removeCache = UInt32(UC_CTL_TB_REMOVE_CACHE.rawValue) | 2 << 26 | 1 << 30
+        _ = ctl(uc, removeCache, state.cpu.rip, codeEnd)
+
+        var s = state.cpu
+        for (n, reg) in Self.registers.enumerated() { var v = s.gpr[n]; uc_reg_write(uc, reg, &v) }
+        var v = s.rflags
+        uc_reg_write(uc, Int32(UC_X86_REG_RFLAGS.rawValue), &v)
+        v = s.fsBase
+        uc_reg_write(uc, Int32(UC_X86_REG_FS_BASE.rawValue), &v)
+        v = s.gsBase
+        uc_reg_write(uc, Int32(UC_X86_REG_GS_BASE.rawValue), &v)
+        recorder.reset()
+
+        // Until the end of the buffer: the instruction's own length is Unicorn's decision.
+        let err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
+
+        for (n, reg) in Self.registers.enumerated() { uc_reg_read(uc, reg, &v); s.gpr[n] = v }
+        uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &v)
+        s.rip = v
+        uc_reg_read(uc, Int32(UC_X86_REG_RFLAGS.rawValue), &v)
+        s.rflags = v
+        uc_reg_read(uc, Int32(UC_X86_REG_FS_BASE.rawValue), &v)
+        s.fsBase = v
+        uc_reg_read(uc, Int32(UC_X86_REG_GS_BASE.rawValue), &v)
+        s.gsBase = v
+
+        // The write hook runs before Unicorn checks the mapping: drop writes to unmapped pages.
+        let writes = ExecutionResult.coalesce(recorder.writes.filter { pages.contains($0.address & ~(Self.pageSize - 1)) })
+        if recorder.syscall { return ExecutionResult(outcome: .syscall, state: s, writes: writes, note: "syscall") }
+        if let u = recorder.unmapped {
+            let e = ExecutionResult.Exception(vector: "PF", errorCode: nil, address: "0x" + String(u.address, radix: 16))
+            return ExecutionResult(outcome: .exception, exception: e, state: s, writes: writes)
+        }
+        if let n = recorder.interrupt {
+            if n == 0x80 { return ExecutionResult(outcome: .syscall, state: s, writes: writes, note: "int 0x80") }
+            let name = X86Exception.Vector(rawValue: UInt8(truncatingIfNeeded: n))?.name ?? "INT\(n)"
+            return ExecutionResult(outcome: .exception, exception: .init(vector: name, errorCode: nil, address: nil), state: s, writes: writes)
+        }
+        switch err {
+        case UC_ERR_OK: return ExecutionResult(outcome: .completed, state: s, writes: writes)
+        case UC_ERR_INSN_INVALID:
+            return ExecutionResult(outcome: .exception, exception: .init(vector: "UD", errorCode: nil, address: nil), state: s, writes: writes)
+        default:
+            let message = String(cString: uc_strerror(err))
+            return ExecutionResult(outcome: .unsupported, state: s, writes: writes, note: "unicorn: \(message)")
+        }
+    }
+}
+
+extension UnicornOracle {
+    /// Benchmark support: maps one page at `address` holding `code` and leaves it mapped.
+    public func mapForBenchmark(code: [UInt8], at address: UInt64) {
+        uc_mem_map(uc, address, Int(Self.pageSize), UInt32(UC_PROT_ALL.rawValue))
+        _ = code.withUnsafeBytes { uc_mem_write(uc, address, $0.baseAddress, $0.count) }
+    }
+
+    public func unmapForBenchmark(at address: UInt64) { uc_mem_unmap(uc, address, Int(Self.pageSize)) }
+
+    /// Benchmark support: set the registers, run one instruction at `state.rip`, read them back.
+    public func stepRegisters(_ s: inout CPUState, until end: UInt64) {
+        var v: UInt64 = 0
+        for (n, reg) in Self.registers.enumerated() { v = s.gpr[n]; uc_reg_write(uc, reg, &v) }
+        v = s.rflags
+        uc_reg_write(uc, Int32(UC_X86_REG_RFLAGS.rawValue), &v)
+        _ = uc_emu_start(uc, s.rip, end, 0, 1)
+        for (n, reg) in Self.registers.enumerated() { uc_reg_read(uc, reg, &v); s.gpr[n] = v }
+        uc_reg_read(uc, Int32(UC_X86_REG_RFLAGS.rawValue), &v)
+        s.rflags = v
+        uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &v)
+        s.rip = v
+    }
+}
