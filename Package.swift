@@ -41,9 +41,15 @@ let package = Package(
         ),
         // The emulator (system under test): 64-bit user-mode integer ISA over a generic bus.
         .target(name: "X86Emulator", dependencies: ["X86Decoder"]),
+        // The forked, seccomp-filtered child that runs bytes on the real CPU (the only C code
+        // besides system-library shims).
+        .target(
+            name: "CNativeSandbox",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
         .target(
             name: "DiffTest",
-            dependencies: ["X86Decoder", "X86Emulator", "CCapstone", "CZydis", "CUnicorn"]
+            dependencies: ["X86Decoder", "X86Emulator", "CNativeSandbox", "CCapstone", "CZydis", "CUnicorn"]
         ),
         .executableTarget(
             name: "difftest",
@@ -56,6 +62,7 @@ let package = Package(
         .testTarget(name: "X86DecoderTests", dependencies: ["X86Decoder", "TestSupport"]),
         .testTarget(name: "X86OpcodeMapTests", dependencies: ["X86OpcodeMap", "X86Decoder"]),
         .testTarget(name: "X86EmulatorTests", dependencies: ["X86Emulator", "X86Decoder"]),
+        .testTarget(name: "CNativeSandboxTests", dependencies: ["CNativeSandbox", "X86Decoder"]),
         .testTarget(name: "DiffTestTests", dependencies: ["DiffTest", "X86Decoder", "TestSupport"]),
     ]
 )
