@@ -2,7 +2,7 @@ extension X86Decoder {
     /// Builds the full instruction (operands, layout) from a successful core decode.
 
     /// Fills `instruction` (operands, layout) from a successful core decode, in place.
-    func fill(_ instruction: inout Instruction, _ p: UnsafePointer<UInt8>, _ r: RawDecode, address: UInt64) {
+    func fill(_ instruction: inout Instruction, _ p: UnsafePointer<UInt8>, _ r: inout RawDecode, address: UInt64) {
         var layout = EncodingLayout()
         layout.prefixCount = UInt8(r.prefixCount)
         if r.rexPos >= 0 { layout.rexOffset = UInt8(r.rexPos); layout.rexSize = 1 }
@@ -41,9 +41,10 @@ extension X86Decoder {
         instruction.operandCount = 0
 
         let specs = formOperands[r.form]
-        withUnsafePointer(to: r) { rp in
+        let count = r.operandCount
+        withUnsafePointer(to: &r) { rp in
             var builder = OperandBuilder(p: p, rp: rp, decoder: self, address: address)
-            for i in 0..<r.operandCount {
+            for i in 0..<count {
                 let spec = OperandSpec(trusted: (specs >> (UInt64(i) * 12)) & 0xFFF)
                 instruction.operandStorage[i] = builder.operand(spec)
             }

@@ -78,7 +78,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
             return .invalid(error)
         }
         var instruction = Instruction()
-        fill(&instruction, p, raw, address: address)
+        fill(&instruction, p, &raw, address: address)
         return .valid(instruction)
     }
 
@@ -93,7 +93,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         } catch {
             return error
         }
-        fill(&instruction, p, raw, address: address)
+        fill(&instruction, p, &raw, address: address)
         return nil
     }
 
