@@ -29,6 +29,13 @@ public struct Emulator<B: Bus> {
     @usableFromInline var nextRIP: UInt64 = 0
     /// Length of the last instruction decoded by `step`/`skip` (0 if none was decoded).
     public private(set) var lastLength = 0
+    /// A one-entry decode cache: the last instruction decoded, keyed by its address and the 15
+    /// bytes fetched there. Code that writes itself simply misses (the bytes are compared on
+    /// every step), so the cache never changes what is executed.
+    @usableFromInline var cachedRIP: UInt64 = 1
+    @usableFromInline var cachedBytes: (UInt64, UInt64) = (0, 0)
+    @usableFromInline var cachedCount = -1
+    @usableFromInline var cachedInstruction = Instruction()
 
     public init(state: CPUState = CPUState(), bus: B, environment: Environment = Environment()) {
         self.state = state
@@ -38,31 +45,43 @@ public struct Emulator<B: Bus> {
         handlers = HandlerTable.shared
     }
 
-    /// Fetches and decodes the instruction at RIP, or says why not.
-    @inlinable mutating func fetchInstruction() -> Result<Instruction, X86Exception> {
+    /// Fetches and decodes the instruction at RIP into `instruction` (in place: no copy of the
+    /// decoded instruction), or says why not.
+    @inlinable mutating func fetchInstruction(into instruction: inout Instruction) -> X86Exception? {
         let rip = state.rip
-        if !Self.isCanonical(rip) { return .failure(.gp0) }
+        if !Self.isCanonical(rip) { return .gp0 }
         var raw: (UInt64, UInt64) = (0, 0)
-        return withUnsafeMutableBytes(of: &raw) { buffer -> Result<Instruction, X86Exception> in
+        return withUnsafeMutableBytes(of: &raw) { buffer -> X86Exception? in
             let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<15])
             let (count, fault) = bus.fetch(rip, into: window)
-            switch decoder.decode(UnsafeRawBufferPointer(rebasing: window[0..<count]), address: rip) {
-            case .valid(let i): return .success(i)
-            case .invalid(.truncated):
-                if let fault { return .failure(.pageFault(fault.address, fetch: true, present: fault.present)) }
-                return .failure(.ud)
-            case .invalid(.tooLong): return .failure(.gp0)
-            case .invalid: return .failure(.ud)
+            let bytes = (buffer.load(fromByteOffset: 0, as: UInt64.self), buffer.load(fromByteOffset: 8, as: UInt64.self))
+            if rip == cachedRIP && count == cachedCount && bytes == cachedBytes {
+                instruction = cachedInstruction
+                return nil
+            }
+            switch decoder.decode(UnsafeRawBufferPointer(rebasing: window[0..<count]), address: rip, into: &instruction) {
+            case nil:
+                cachedRIP = rip
+                cachedCount = count
+                cachedBytes = bytes
+                cachedInstruction = instruction
+                return nil
+            case .truncated?:
+                if let fault { return .pageFault(fault.address, fetch: true, present: fault.present) }
+                return .ud
+            case .tooLong?: return .gp0
+            case _?: return .ud
             }
         }
     }
 
-    /// Executes one instruction.
+    /// Executes one instruction. Specialized here for the project's own buses so that callers in
+    /// other modules get static dispatch without inlining the whole emulator.
+    @_specialize(exported: true, where B == RegionMemory)
+    @_specialize(exported: true, where B == WriteDiscardBus<RegionMemory>)
     public mutating func step() -> StepOutcome {
-        let instruction: Instruction
-        switch fetchInstruction() {
-        case .success(let i): instruction = i
-        case .failure(let e):
+        var instruction = Instruction()
+        if let e = fetchInstruction(into: &instruction) {
             lastLength = 0
             return .exception(e)
         }
@@ -93,6 +112,8 @@ public struct Emulator<B: Bus> {
     }
 
     /// Steps until an outcome other than `completed`, or `budget` steps.
+    @_specialize(exported: true, where B == RegionMemory)
+    @_specialize(exported: true, where B == WriteDiscardBus<RegionMemory>)
     public mutating func run(budget: Int) -> (outcome: StepOutcome, steps: Int) {
         var steps = 0
         while steps < budget {
@@ -104,16 +125,17 @@ public struct Emulator<B: Bus> {
     }
 
     /// Advances RIP over the instruction without executing it.
+    @_specialize(exported: true, where B == RegionMemory)
+    @_specialize(exported: true, where B == WriteDiscardBus<RegionMemory>)
     public mutating func skip() -> StepOutcome {
-        switch fetchInstruction() {
-        case .success(let i):
-            lastLength = i.length
-            state.rip &+= UInt64(i.length)
-            return .completed
-        case .failure(let e):
+        var instruction = Instruction()
+        if let e = fetchInstruction(into: &instruction) {
             lastLength = 0
             return .exception(e)
         }
+        lastLength = instruction.length
+        state.rip &+= UInt64(instruction.length)
+        return .completed
     }
 
     @inline(__always) @usableFromInline static func isCanonical(_ a: UInt64) -> Bool {
