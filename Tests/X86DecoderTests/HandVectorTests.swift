@@ -44,7 +44,7 @@ import X86Decoder
         for v in Self.vectors where v.length != nil {
             if case .valid(let i) = X86Decoder(mode: v.mode, vendor: v.vendor ?? .intel).decode(v.bytes) { maps.insert(i.map) }
         }
-        for m in [OpcodeMap.legacy, .map0F, .map0F38, .map0F3A, .amd3DNow, .vex1, .vex2, .vex3, .evex1, .xop8, .xop9, .xopA] {
+        for m in OpcodeMap.allCases {
             #expect(maps.contains(m), "no valid vector in map \(m.name)")
         }
     }
