@@ -9,6 +9,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     let forms: UnsafeMutablePointer<UInt64>
     let formOperands: UnsafeMutablePointer<UInt64>
     /// The length shortcut (FastLengthTables), nil while those tables are being built.
+    let fastTables: FastLengthTables?
     let fast: UnsafeMutablePointer<UInt8>?
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
@@ -21,6 +22,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         nodes = DecoderTables.shared.nodes
         forms = DecoderTables.shared.forms
         formOperands = DecoderTables.shared.operands
+        self.fastTables = fastTables
         fast = fastTables?.entries
     }
 
@@ -29,28 +31,44 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     public func length(of bytes: UnsafeRawBufferPointer) -> LengthResult {
         guard let base = bytes.baseAddress else { return LengthResult(invalid: .truncated) }
         let p = base.assumingMemoryBound(to: UInt8.self)
-        // Shortcut for the common shapes (no legacy prefix; optional REX; one-byte or 0F map):
-        // with 15 bytes at hand nothing can be truncated, and reads stop at p[4].
-        if bytes.count >= 15, let fast {
+        // Shortcut for the common shapes (segment prefixes, at most one of 66/F3/F2, an optional
+        // REX; one-byte or 0F map): with 15 bytes at hand nothing can be truncated, and reads
+        // stop at p[8].
+        if bytes.count >= 15, let fast, let tables = fastTables {
             var i = 0
-            var set = 0
-            var b = p[0]
-            if mode == .bits64 && b & 0xF0 == 0x40 {
-                set = b & 8 != 0 ? 2 : 1
-                i = 1
-                b = p[1]
+            var prefix = 0
+            var usable = true
+            while i < 4 {
+                let c = Int(FastLengthTables.prefixClass[Int(p[i])])
+                if c == 0 { break }
+                if c >= 2 {
+                    if c == 5 || prefix != 0 { usable = false; break }
+                    prefix = c &- 1
+                }
+                i &+= 1
             }
-            var map = 0
-            if b == 0x0F {
-                map = 1
-                i += 1
-                b = p[i]
-            }
-            let e = fast[(set &* 2 &+ map) &<< 16 | Int(b) &<< 8 | Int(p[i &+ 1])]
-            if e != 0 {
-                var n = i &+ Int(e & 0x1F)
-                if e & 0x80 != 0 && p[i &+ 2] & 7 == 5 { n &+= 4 }
-                return LengthResult(length: n)
+            if usable {
+                var rex = 0
+                var b = p[i]
+                if mode == .bits64 && b & 0xF0 == 0x40 {
+                    rex = b & 8 != 0 ? 2 : 1
+                    i &+= 1
+                    b = p[i]
+                }
+                var map = 0
+                if b == 0x0F {
+                    map = 1
+                    i &+= 1
+                    b = p[i]
+                }
+                let row = ((prefix &* 3 &+ rex) &* 2 &+ map) &<< 8 | Int(b)
+                if !tables.isReady(row) { tables.fill(row) }
+                let e = fast[row &<< 8 | Int(p[i &+ 1])]
+                if e != 0 {
+                    var n = i &+ Int(e & 0x1F)
+                    if e & 0x80 != 0 && p[i &+ 2] & 7 == 5 { n &+= 4 }
+                    return LengthResult(length: n)
+                }
             }
         }
         var raw = RawDecode()

@@ -95,7 +95,10 @@ func hex(_ bytes: [UInt8]) -> String {
     @Test(arguments: Mode.allCases, Vendor.allCases)
     func shortcutMatchesCore(mode: Mode, vendor: Vendor) {
         let decoder = X86Decoder(mode: mode, vendor: vendor)
-        let leads: [[UInt8]] = mode == .bits64 ? [[], [0x41], [0x48], [0x4C], [0x0F], [0x48, 0x0F], [0x45, 0x0F]] : [[], [0x0F]]
+        var leads: [[UInt8]] = mode == .bits64 ? [[], [0x41], [0x48], [0x4C], [0x0F], [0x48, 0x0F], [0x45, 0x0F]] : [[], [0x0F]]
+        // Mandatory-looking prefixes, segment prefixes around them, and REX after them.
+        leads += [[0x66], [0xF3, 0x0F], [0xF2, 0x0F], [0x66, 0x0F], [0x2E, 0x66, 0x0F], [0x64], [0x66, 0x2E], [0xF3]]
+        if mode == .bits64 { leads += [[0x66, 0x48], [0xF3, 0x48, 0x0F], [0x66, 0x41, 0x0F], [0x65, 0x48]] }
         var mismatches = 0
         for lead in leads {
             for opcode in 0..<256 {
