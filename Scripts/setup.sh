@@ -3,7 +3,8 @@
 # install only when a package is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(pkg-config libcapstone-dev libzydis-dev libunicorn-dev)
+# chromium: the headless-browser check of report.html (Tests/DiffTestTests/ReportTests.swift).
+packages=(pkg-config libcapstone-dev libzydis-dev libunicorn-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,169 @@
+import Foundation
+import X86Decoder
+
+/// A decode campaign: cases from the generators, checked against every oracle by `jobs`
+/// workers (each with its own oracle handles), findings merged in case-index order into
+/// buckets. New buckets are minimized and stored in the corpus before they are reported, so
+/// the findings, buckets and exemplars are the same for any `jobs` and a killed campaign loses
+/// nothing it printed.
+///
+/// Per batch of `batchSize` cases: the coordinator walks the tunnel generator for the batch's
+/// tunnel indices (the only sequential generator), the workers each take a contiguous slice,
+/// make the other cases from the seed (`CaseFactory`) and check them, then the coordinator
+/// merges the slices in order.
+public final class Campaign: @unchecked Sendable {  // run() on one thread; workers touch only their own slot
+    public let config: CampaignConfig
+    let factory: CaseFactory
+    var tunnel: TunnelGenerator?
+    let workers: [Worker]
+    let store: CorpusStore?
+    let date: String
+
+    /// Called for every finding in case-index order (e.g. to append it to findings.jsonl).
+    public var onFinding: ((Finding, UInt64) -> Void)?
+    /// Called once per batch with every finding of the batch (after `onFinding`).
+    public var onBatch: (() -> Void)?
+    /// Called for each new bucket after it is minimized and stored.
+    public var onNewBucket: ((Bucket, CorpusStore.RecordOutcome?) -> Void)?
+    public var onProgress: ((CampaignProgress) -> Void)?
+    public var progressInterval: Double = 1
+    public let stop = StopFlag()
+
+    final class Worker: @unchecked Sendable {  // used by one thread at a time
+        let checker: DecodeChecker
+        var found: [(slot: Int, findings: [Finding])] = []
+        init(_ checker: DecodeChecker) { self.checker = checker }
+    }
+
+    /// Opens `jobs` oracle sets; throws when an oracle cannot be set up. `pool`: the mutate
+    /// generator's seeds; `tunnel`: a resumed walk (default: a fresh one for the seed and shard).
+    public init(config: CampaignConfig, pool: [Case] = [], store: CorpusStore? = nil, tunnel: TunnelGenerator? = nil,
+                date: String = ISO8601DateFormatter().string(from: Date())) throws {
+        self.config = config
+        factory = CaseFactory(seed: config.seed, mode: config.mode, vendor: config.vendor, kinds: config.generators, pool: pool)
+        if config.generators.contains(.tunnel) {
+            self.tunnel = tunnel ?? TunnelGenerator(seed: config.seed, mode: config.mode, vendor: config.vendor, shard: config.shard, of: config.shards)
+        }
+        workers = try (0..<config.jobs).map { _ in Worker(try DecodeChecker(oracleNames: config.oracles)) }
+        self.store = store
+        self.date = date
+    }
+
+    public var versions: [String: String] { workers[0].checker.versions }
+
+    public func run() -> CampaignResult {
+        let startedAt = Date()
+        let clock = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9 }
+        var table = BucketTable()
+        var created = Set<String>()
+        var reopened = Set<String>()
+        var done = 0
+        var findings = 0
+        var explained = 0
+        var lastProgress = 0.0
+        let minimizer = Minimizer(checker: workers[0].checker, maxSteps: config.minimizeSteps)
+        let jobs = workers.count
+        var tunnelSlots = [[UInt8]?](repeating: nil, count: config.batchSize)
+
+        while !stop.isSet {
+            var size = config.batchSize
+            if let limit = config.cases { size = min(size, limit - done) }
+            let n = size
+            if n <= 0 { break }
+            if let s = config.seconds, elapsed() >= s { break }
+            let base = UInt64(done)
+            if tunnel != nil {
+                for j in 0..<n {
+                    tunnelSlots[j] = factory.kind(at: config.index(ofCase: base + UInt64(j))) == .tunnel ? tunnel!.next() : nil
+                }
+            }
+            let slots = tunnelSlots
+            let chunk = (n + jobs - 1) / jobs
+            let work: @Sendable (Int) -> Void = { w in
+                let worker = self.workers[w]
+                worker.found.removeAll(keepingCapacity: true)
+                for j in (w * chunk)..<min(n, (w + 1) * chunk) {
+                    let index = self.config.index(ofCase: base + UInt64(j))
+                    let c: Case
+                    if let bytes = slots[j] {
+                        c = Case(mode: self.config.mode, vendor: self.config.vendor, bytes: bytes,
+                                 origin: .init(generator: "tunnel", seed: self.config.seed, index: index))
+                    } else {
+                        c = self.factory.make(at: index)!
+                    }
+                    let fs = worker.checker.check(c)
+                    if !fs.isEmpty { worker.found.append((j, fs)) }
+                }
+            }
+            if jobs == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: jobs, execute: work) }
+            for worker in workers {
+                for (slot, fs) in worker.found {
+                    let index = config.index(ofCase: base + UInt64(slot))
+                    for f in fs {
+                        findings += 1
+                        if f.explained { explained += 1 }
+                        onFinding?(f, index)
+                        guard table.add(f, index: index) else { continue }
+                        var bucket = table[f.signature]!
+                        newBucket(&bucket, minimizer: minimizer)
+                        table.update(bucket)
+                        var outcome: CorpusStore.RecordOutcome?
+                        if let store {
+                            do { outcome = try store.record(bucket, date: date) } catch { outcome = nil }
+                        }
+                        if outcome == nil || outcome == .created { created.insert(bucket.id) }
+                        if outcome == .reopened { reopened.insert(bucket.id) }
+                        onNewBucket?(bucket, outcome)
+                    }
+                }
+            }
+            onBatch?()
+            done += n
+            let t = elapsed()
+            if let onProgress, t - lastProgress >= progressInterval {
+                lastProgress = t
+                onProgress(progress(done: done, findings: findings, explained: explained, buckets: table.count, elapsed: t))
+            }
+        }
+        let seconds = elapsed()
+        if let store {
+            for b in table.buckets where b.count > 1 { try? store.addCount(b.signature, extra: b.count - 1, date: date) }
+        }
+        var buckets = table.buckets
+        for k in buckets.indices {
+            buckets[k].firstSeen = buckets[k].firstSeen ?? date
+            buckets[k].lastSeen = date
+        }
+        return CampaignResult(
+            config: config, cases: done, seconds: seconds, findings: findings, explainedFindings: explained, buckets: buckets,
+            created: created, reopened: reopened, versions: versions, tunnel: tunnel?.state, startedAt: startedAt)
+    }
+
+    /// Minimizes a new bucket's exemplar (keeping the original) and records every oracle's answer.
+    func newBucket(_ bucket: inout Bucket, minimizer: Minimizer) {
+        let first = bucket.exemplar
+        if config.minimizeSteps > 0, let r = minimizer.minimize(first.case, signature: first.signature), r.case.bytes != first.case.bytes {
+            bucket.original = first
+            bucket.exemplar = r.finding
+        }
+        let checker = workers[0].checker
+        bucket.exemplar.answers = checker.check(bucket.exemplar.case, withAnswers: true).first { $0.signature == first.signature }?.answers
+        if let o = bucket.original {
+            bucket.original!.answers = checker.check(o.case, withAnswers: true).first { $0.signature == first.signature }?.answers
+        }
+    }
+
+    func progress(done: Int, findings: Int, explained: Int, buckets: Int, elapsed: Double) -> CampaignProgress {
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var remaining: Double?
+        if let s = config.seconds { remaining = max(0, s - elapsed) }
+        if let c = config.cases, rate > 0 {
+            let byCases = Double(c - done) / rate
+            remaining = min(remaining ?? byCases, byCases)
+        }
+        return CampaignProgress(
+            cases: done, findings: findings, unexplained: findings - explained, buckets: buckets, elapsed: elapsed,
+            casesPerSecond: rate, remaining: remaining)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import X86Decoder
+
+/// `difftest bench campaign`: what the harness costs on top of its oracles, in one run.
+/// - `capstone-alone`: CapstoneOracle.decode (cs_disasm with detail plus normalization into the
+///   shared answer model, i.e. Capstone's own answer as the campaign receives it) over the
+///   campaign's exact cases, generated beforehand;
+/// - `campaign-jobs1` / `campaign-jobs2`: the whole campaign (generation, project decode,
+///   comparison, buckets, minimization of new buckets) with Capstone as the only oracle.
+/// Plus RSS sampled over a long campaign, to show memory stays flat.
+public struct CampaignBenchmark {
+    public struct Measurement: Codable, Sendable {
+        public var subject: String
+        public var casesPerSecond: Double
+    }
+
+    public struct MemoryMeasurement: Codable, Sendable {
+        public var subject = "rss-flatness"
+        public var cases: Int
+        /// RSS in MiB at each tenth of the run (the first after warm-up).
+        public var rssMiB: [Double]
+        /// Largest deviation from the first sample, in percent.
+        public var maxDeviationPercent: Double
+    }
+
+    public var seed: UInt64
+    public var cases: Int
+    public var mode: Mode = .bits64
+
+    public init(seed: UInt64, cases: Int) {
+        self.seed = seed
+        self.cases = cases
+    }
+
+    func config(jobs: Int, cases: Int) -> CampaignConfig {
+        CampaignConfig(seed: seed, oracles: ["capstone"], mode: mode, jobs: jobs, cases: cases)
+    }
+
+    /// The campaign's cases for jobs = any, in index order.
+    func cases(_ n: Int) -> [Case] {
+        let c = config(jobs: 1, cases: n)
+        let factory = CaseFactory(seed: seed, mode: mode, vendor: .intel, kinds: c.generators)
+        var tunnel = TunnelGenerator(seed: seed, mode: mode, vendor: .intel)
+        return (0..<UInt64(n)).map { k in
+            let index = c.index(ofCase: k)
+            return factory.make(at: index) ?? Case(mode: mode, bytes: tunnel.next())
+        }
+    }
+
+    public func run() throws -> [Measurement] {
+        let all = cases(cases)
+        let capstone = try CapstoneOracle()
+        var valid = 0
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for c in all where capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0).valid { valid += 1 }
+        let alone = Double(all.count) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        var out = [Measurement(subject: "capstone-alone", casesPerSecond: valid >= 0 ? alone : 0)]
+        for jobs in [1, 2] {
+            let r = try Campaign(config: config(jobs: jobs, cases: cases)).run()
+            out.append(Measurement(subject: "campaign-jobs\(jobs)", casesPerSecond: r.casesPerSecond))
+        }
+        return out
+    }
+
+    /// Runs `cases` cases with `jobs` workers and samples RSS at every tenth.
+    public func memory(cases: Int, jobs: Int) throws -> MemoryMeasurement {
+        var c = config(jobs: jobs, cases: cases)
+        c.minimizeSteps = 200
+        let campaign = try Campaign(config: c)
+        var samples: [Double] = []
+        var next = cases / 10
+        campaign.progressInterval = 0
+        campaign.onProgress = { p in
+            if p.cases >= next {
+                samples.append(Self.residentMiB())
+                next += cases / 10
+            }
+        }
+        _ = campaign.run()
+        let first = samples.first ?? 0
+        let worst = samples.map { abs($0 - first) / max(first, 1) * 100 }.max() ?? 0
+        return MemoryMeasurement(cases: cases, rssMiB: samples.map { ($0 * 10).rounded() / 10 }, maxDeviationPercent: (worst * 10).rounded() / 10)
+    }
+
+    /// Resident set size from /proc/self/statm.
+    public static func residentMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+}

@@ -1,0 +1,90 @@
+import X86Decoder
+
+/// Turns one decode case into findings: the project decoder and every other oracle decode it;
+/// equal answers cost one comparison; a difference goes through `Comparison.divergences`
+/// (normalization, known oracle bugs, blame by vote) and becomes one `Finding` per oracle pair.
+/// One checker per thread: it owns its oracle handles.
+public final class DecodeChecker {
+    public let project = ProjectOracle()
+    public let others: [DecodeOracle]
+    /// One decoder per (mode, vendor), for the opcode map and byte of a signature.
+    private var decoders: [Int: X86Decoder] = [:]
+
+    public init(others: [DecodeOracle]) {
+        self.others = others.filter { $0.name != "project" }
+    }
+
+    /// Opens one handle of each named oracle (`project` is implied and skipped).
+    public convenience init(oracleNames: [String]) throws {
+        var oracles: [DecodeOracle] = []
+        for name in oracleNames where name != "project" { oracles.append(try OracleRegistry.makeDecodeOracle(name)) }
+        self.init(others: oracles)
+    }
+
+    public var oracleNames: [String] { ["project"] + others.map(\.name) }
+
+    /// Name -> library version, for reports.
+    public var versions: [String: String] {
+        var v = ["project": project.version]
+        for o in others { v[o.name] = o.version }
+        return v
+    }
+
+    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder {
+        let key = mode.bits * 2 + (vendor == .amd ? 1 : 0)
+        if let d = decoders[key] { return d }
+        let d = X86Decoder(mode: mode, vendor: vendor)
+        decoders[key] = d
+        return d
+    }
+
+    /// The findings of one case, one per disagreeing oracle, in oracle order. Empty when every
+    /// oracle agrees with the project after normalization.
+    public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
+        let mine = project.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+        var answers: [(name: String, answer: DecodeAnswer)] = [("project", mine)]
+        var differs = false
+        for o in others {
+            let theirs = o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            if theirs != mine && !compare(mine, theirs).isEmpty { differs = true }
+            answers.append((o.name, theirs))
+        }
+        guard differs else { return [] }
+        let divergences = Comparison.divergences(bytes: c.bytes, mode: c.mode, vendor: c.vendor, answers: answers)
+        guard !divergences.isEmpty else { return [] }
+        let probe = decoder(c.mode, c.vendor).probe(c.bytes)
+        let map = probe.opcodeKnown ? probe.map.name : "-"
+        let opcode = probe.opcodeKnown ? Hex.string([probe.opcode]) : "-"
+        var all: [String: DecodeAnswer]?
+        if withAnswers {
+            all = [:]
+            for (n, a) in answers { all![n] = a }
+        }
+        var out: [Finding] = []
+        for o in others {
+            let mineVsThem = divergences.filter { $0.oracle == o.name }
+            guard let primary = Self.primary(mineVsThem) else { continue }
+            let explained = mineVsThem.allSatisfy { $0.knownBug != nil }
+            let knownBug = explained ? primary.knownBug : nil
+            let fieldKind = FieldDifference(field: primary.field, left: "", right: "").fieldKind
+            let signature = Signature(
+                kind: c.kind, oracles: "project:\(o.name)", map: map, opcode: opcode, field: fieldKind, knownBug: knownBug)
+            out.append(
+                Finding(
+                    case: c, signature: signature, field: primary.field, values: ["project": primary.project, o.name: primary.other],
+                    fields: mineVsThem.map { FieldDifference(field: $0.field, left: $0.project, right: $0.other) },
+                    severity: Severity.of(field: primary.field), blame: primary.blame, knownBug: knownBug, answers: all))
+        }
+        return out
+    }
+
+    /// The divergence a finding is named after: the most severe unexplained one (all of them
+    /// when none is unexplained); ties keep the comparison's field order.
+    static func primary(_ divergences: [Divergence]) -> Divergence? {
+        let unexplained = divergences.filter { $0.knownBug == nil }
+        let pool = unexplained.isEmpty ? divergences : unexplained
+        var best: Divergence?
+        for d in pool where best == nil || Severity.of(field: d.field) > Severity.of(field: best!.field) { best = d }
+        return best
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import DiffTest
+import Foundation
+
+struct BenchCampaign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Campaign throughput vs Capstone alone on the same cases (jobs 1 and 2), and RSS flatness.",
+        discussion: """
+            Targets: campaign-jobs1 >= 75% of capstone-alone; campaign-jobs2 >= 1.7x campaign-jobs1;
+            RSS within ±10% over --rss-cases (10 million for the issue's figure).
+            With --json, one object per line: {"subject": "capstone-alone"|"campaign-jobs1"|"campaign-jobs2",
+            "casesPerSecond": N}, then {"subject": "rss-flatness", …} when --rss-cases is given.
+            Example: difftest bench campaign --cases 300000 --json --rss-cases 10000000
+            """
+    )
+
+    @Option(help: "Cases per subject.")
+    var cases: Int = 300_000
+
+    @Option(help: "Seed of the cases.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Also run a campaign of this many cases (jobs 2) and sample its RSS (0: skip).")
+    var rssCases: Int = 0
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    func validate() throws {
+        if cases <= 0 { fail("--cases must be positive") }
+        if rssCases < 0 { fail("--rss-cases must not be negative") }
+    }
+
+    func run() throws {
+        let bench = CampaignBenchmark(seed: seed, cases: cases)
+        let results: [CampaignBenchmark.Measurement]
+        do { results = try bench.run() } catch { fail("\(error)") }
+        func rate(_ s: String) -> Double { results.first { $0.subject == s }?.casesPerSecond ?? .nan }
+        if json {
+            for m in results { print(JSONLine.encode(m)) }
+        } else {
+            for m in results { print(m.subject.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%12.0f cases/s", m.casesPerSecond)) }
+            print(String(format: "campaign-jobs1 / capstone-alone  %.2f (target >= 0.75)", rate("campaign-jobs1") / rate("capstone-alone")))
+            print(String(format: "campaign-jobs2 / campaign-jobs1  %.2f (target >= 1.7)", rate("campaign-jobs2") / rate("campaign-jobs1")))
+        }
+        if rssCases > 0 {
+            let m: CampaignBenchmark.MemoryMeasurement
+            do { m = try bench.memory(cases: rssCases, jobs: 2) } catch { fail("\(error)") }
+            if json {
+                print(JSONLine.encode(m))
+            } else {
+                print("RSS over \(m.cases) cases (MiB, each tenth): \(m.rssMiB.map { String(format: "%.1f", $0) }.joined(separator: " "))")
+                print(String(format: "max deviation from the first sample %.1f%% (target <= 10%%)", m.maxDeviationPercent))
+            }
+        }
+    }
+}
