@@ -19,6 +19,26 @@ struct DiffTestCommand: ParsableCommand {
     )
 }
 
+extension DiffTestCommand {
+    /// Like ArgumentParser's `main()`, but a usage error (unknown flag, malformed value, failed
+    /// validation) exits with 2, the tool's "bad input" status, instead of 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // One line: the error itself; `--help` has the usage.
+                let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+                printError("error: " + (message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
 extension Mode: ExpressibleByArgument {
     public init?(argument: String) { self.init(bits: Int(argument) ?? 0) }
     public static var allValueStrings: [String] { ["16", "32", "64"] }
