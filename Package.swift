@@ -64,5 +64,16 @@ let package = Package(
         .testTarget(name: "X86EmulatorTests", dependencies: ["X86Emulator", "X86Decoder"]),
         .testTarget(name: "CNativeSandboxTests", dependencies: ["CNativeSandbox", "X86Decoder"]),
         .testTarget(name: "DiffTestTests", dependencies: ["DiffTest", "X86Decoder", "TestSupport"]),
+
+        // MARK: - Coverage-guided fuzzing (issue 6)
+        // The checks the libFuzzer targets run, as a plain library (no sanitizer flags), so that
+        // Tests/X86DecoderTests/FuzzRegressionTests.swift replays Corpus/fuzz/regressions through
+        // the same code. The fuzz targets themselves (Sources/FuzzDecoder, FuzzEmulator,
+        // FuzzDifferential, FuzzTool) are not SwiftPM targets: Scripts/fuzz-build.sh builds them
+        // with swiftc -sanitize=fuzzer,address.
+        .target(name: "FuzzChecks", dependencies: ["X86Decoder", "X86Emulator"]),
     ]
 )
+
+// Coverage-guided fuzzing (issue 6): the decoder tests replay the fuzz regression cases.
+package.targets.first { $0.name == "X86DecoderTests" }?.dependencies.append("FuzzChecks")

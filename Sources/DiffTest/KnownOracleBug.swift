@@ -114,6 +114,65 @@ struct PrefixScan {
         guard let b = at(0), b == 0xC4 || b == 0xC5 || b == 0x62 else { return false }
         return bytes.count > opcode + 1 && (mode == .bits64 || bytes[opcode + 1] >= 0xC0)
     }
+
+    /// True when the opcode position starts an XOP prefix: 8F whose map-select field (the low
+    /// five bits of the next byte) is 8 or more (below 8 it is POP r/m, ModRM.reg 0).
+    var startsXop: Bool { at(0) == 0x8F && at(1).map { $0 & 0x1F >= 8 } == true }
+
+    /// The three payload bytes P0 P1 P2 of an EVEX prefix at the opcode position, if it is one.
+    var evex: (p0: UInt8, p1: UInt8, p2: UInt8)? {
+        guard at(0) == 0x62, startsVexOrEvex, let p0 = at(1), let p1 = at(2), let p2 = at(3) else { return nil }
+        return (p0, p1, p2)
+    }
+
+    /// VEX.W / XOP.W of a three-byte VEX (C4) or XOP (8F) prefix at the opcode position.
+    var vex3W: Bool? {
+        guard (at(0) == 0xC4 && startsVexOrEvex) || startsXop, let b = at(2) else { return nil }
+        return b & 0x80 != 0
+    }
+
+    /// The opcode byte after a VEX/EVEX/XOP prefix and its ModRM's position (relative to the
+    /// opcode start), if the bytes start with one.
+    var vectorOpcode: (opcode: UInt8, modrm: Int)? {
+        let size: Int
+        switch at(0) {
+        case 0xC5 where startsVexOrEvex: size = 2
+        case 0xC4 where startsVexOrEvex: size = 3
+        case 0x62 where startsVexOrEvex: size = 4
+        case 0x8F where startsXop: size = 3
+        default: return nil
+        }
+        return at(size).map { ($0, size + 1) }
+    }
+
+    /// The effective address size in bits (mode and 67).
+    var addressSize: Int {
+        switch mode {
+        case .bits64: has(0x67) ? 32 : 64
+        case .bits32: has(0x67) ? 16 : 32
+        case .bits16: has(0x67) ? 32 : 16
+        }
+    }
+
+    /// Bytes taken by the ModRM `k` places after the opcode start, its SIB and displacement
+    /// (`0f b9 7d 4b`: ModRM 7d has a disp8, 2 bytes; 16-bit `0f ff 36 ee e4`: disp16, 3 bytes);
+    /// nil when the ModRM or SIB byte is missing.
+    func modrmBytes(at k: Int) -> Int? {
+        guard let m = modrm(at: k) else { return nil }
+        if m.mod == 3 { return 1 }
+        if addressSize == 16 {
+            switch m.mod { case 1: return 2; case 2: return 3; default: return m.rm == 6 ? 3 : 1 }
+        }
+        var n = 1
+        if m.rm == 4 {
+            guard let sib = at(k + 1) else { return nil }
+            n += 1
+            if m.mod == 0 && sib & 7 == 5 { n += 4 }
+        } else if m.mod == 0 && m.rm == 5 {
+            n += 4
+        }
+        return n + (m.mod == 1 ? 1 : m.mod == 2 ? 4 : 0)
+    }
 }
 
 /// Helpers for matchers: what the other oracles say.
@@ -132,4 +191,20 @@ extension [String: DecodeAnswer] {
         let lengths = Set(values.filter(\.valid).compactMap(\.length))
         return lengths.count == 1 ? lengths.first : nil
     }
+
+    /// Every other oracle rejects the bytes.
+    var rejected: Bool { !isEmpty && !values.contains(where: \.valid) }
+
+    /// Every other oracle decodes the bytes as the same instruction (valid, same length and
+    /// mnemonic), and at least one does: the shape of "this oracle does not know the form".
+    var agreeOnOneInstruction: (length: Int, mnemonic: String)? {
+        guard let first = values.first, first.valid, let length = first.length, let mnemonic = first.mnemonic else { return nil }
+        return values.allSatisfy { $0.valid && $0.length == length && $0.mnemonic == mnemonic } ? (length, mnemonic) : nil
+    }
+}
+
+/// The project decoder's answer for other bytes (a matcher's "twin" case: the same instruction
+/// with one field changed), in the shared model.
+func projectAnswer(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor) -> DecodeAnswer {
+    ProjectOracle().decode(bytes, mode: mode, vendor: vendor, address: 0)
 }

@@ -15,7 +15,7 @@ struct DiffTestCommand: ParsableCommand {
               difftest bench decode --seconds 2
             """,
         version: DiffTestVersion.current,
-        subcommands: [Decode.self, Repro.self, Sweep.self, Emulate.self, Bench.self, Fuzz.self, Minimize.self, Replay.self, ReportCommand.self]
+        subcommands: [Decode.self, Repro.self, Sweep.self, Emulate.self, Bench.self, Fuzz.self, Minimize.self, Replay.self, ReportCommand.self, Native.self]
     )
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import X86Decoder
 
 /// A decode campaign: cases from the generators, checked against every oracle by `jobs`
@@ -16,6 +17,10 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
     let factory: CaseFactory
     var tunnel: TunnelGenerator?
     let workers: [Worker]
+    /// The next chunk of the current batch to take: the only state the workers share (one
+    /// atomic increment per `chunkSize` cases, no lock).
+    let nextChunk = Atomic<Int>(0)
+    static let chunkSize = 128
     let store: CorpusStore?
     let date: String
 
@@ -29,10 +34,20 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
     public var progressInterval: Double = 1
     public let stop = StopFlag()
 
+    /// One worker's own checker, minimizer and output slots: nothing in it is shared, so a
+    /// batch needs no lock per case.
     final class Worker: @unchecked Sendable {  // used by one thread at a time
-        let checker: DecodeChecker
+        let checker: any CaseChecker
+        let minimizer: Minimizer
         var found: [(slot: Int, findings: [Finding])] = []
-        init(_ checker: DecodeChecker) { self.checker = checker }
+        var takenChunks = 0
+        /// Exemplars of signatures first seen (in this worker's slice) in this batch, minimized
+        /// here, keyed by signature text; the coordinator takes the one of the lowest index.
+        var exemplars: [String: (slot: Int, exemplar: Finding, original: Finding?)] = [:]
+        init(_ checker: any CaseChecker, minimizeSteps: Int) {
+            self.checker = checker
+            minimizer = Minimizer(checker: checker, maxSteps: minimizeSteps)
+        }
     }
 
     /// Opens `jobs` oracle sets; throws when an oracle cannot be set up. `pool`: the mutate
@@ -40,11 +55,11 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
     public init(config: CampaignConfig, pool: [Case] = [], store: CorpusStore? = nil, tunnel: TunnelGenerator? = nil,
                 date: String = ISO8601DateFormatter().string(from: Date())) throws {
         self.config = config
-        factory = CaseFactory(seed: config.seed, mode: config.mode, vendor: config.vendor, kinds: config.generators, pool: pool)
+        factory = CaseFactory(seed: config.seed, mode: config.mode, vendor: config.vendor, kinds: config.generators, pool: pool, execution: config.execution)
         if config.generators.contains(.tunnel) {
             self.tunnel = tunnel ?? TunnelGenerator(seed: config.seed, mode: config.mode, vendor: config.vendor, shard: config.shard, of: config.shards)
         }
-        workers = try (0..<config.jobs).map { _ in Worker(try DecodeChecker(oracleNames: config.oracles)) }
+        workers = try (0..<config.jobs).map { _ in Worker(try CaseCheckers.make(oracleNames: config.oracles), minimizeSteps: config.minimizeSteps) }
         self.store = store
         self.date = date
     }
@@ -56,13 +71,13 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
         let clock = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9 }
         var table = BucketTable()
+        var known = Set<String>()  // signature texts of the table, handed to the workers per batch
         var created = Set<String>()
         var reopened = Set<String>()
         var done = 0
         var findings = 0
         var explained = 0
         var lastProgress = 0.0
-        let minimizer = Minimizer(checker: workers[0].checker, maxSteps: config.minimizeSteps)
         let jobs = workers.count
         var tunnelSlots = [[UInt8]?](repeating: nil, count: config.batchSize)
 
@@ -79,34 +94,55 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
                 }
             }
             let slots = tunnelSlots
-            let chunk = (n + jobs - 1) / jobs
+            let snapshot = known  // read-only during the batch
+            let chunks = (n + Self.chunkSize - 1) / Self.chunkSize
+            nextChunk.store(0, ordering: .relaxed)
             let work: @Sendable (Int) -> Void = { w in
                 let worker = self.workers[w]
                 worker.found.removeAll(keepingCapacity: true)
-                for j in (w * chunk)..<min(n, (w + 1) * chunk) {
-                    let index = self.config.index(ofCase: base + UInt64(j))
-                    let c: Case
-                    if let bytes = slots[j] {
-                        c = Case(mode: self.config.mode, vendor: self.config.vendor, bytes: bytes,
-                                 origin: .init(generator: "tunnel", seed: self.config.seed, index: index))
-                    } else {
-                        c = self.factory.make(at: index)!
+                worker.exemplars.removeAll(keepingCapacity: true)
+                worker.takenChunks = 0
+                // Chunks are taken in increasing order, so each worker's slots ascend.
+                while true {
+                    let k = jobs == 1 ? worker.takenChunks : self.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+                    worker.takenChunks += 1
+                    guard k < chunks else { break }
+                    for j in (k * Self.chunkSize)..<min(n, (k + 1) * Self.chunkSize) {
+                        let index = self.config.index(ofCase: base + UInt64(j))
+                        let c: Case
+                        if let bytes = slots[j] {
+                            c = Case(mode: self.config.mode, vendor: self.config.vendor, bytes: bytes,
+                                     origin: .init(generator: "tunnel", seed: self.config.seed, index: index))
+                        } else {
+                            c = self.factory.make(at: index)!
+                        }
+                        let fs = worker.checker.check(c, withAnswers: false)
+                        guard !fs.isEmpty else { continue }
+                        worker.found.append((j, fs))
+                        for f in fs where !snapshot.contains(f.signature.text) && worker.exemplars[f.signature.text] == nil {
+                            let (exemplar, original) = self.exemplar(of: f, worker: worker)
+                            worker.exemplars[f.signature.text] = (j, exemplar, original)
+                        }
                     }
-                    let fs = worker.checker.check(c)
-                    if !fs.isEmpty { worker.found.append((j, fs)) }
                 }
             }
             if jobs == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: jobs, execute: work) }
-            for worker in workers {
-                for (slot, fs) in worker.found {
+            var merged = workers[0].found
+            for worker in workers.dropFirst() { merged += worker.found }
+            if jobs > 1 { merged.sort { $0.slot < $1.slot } }
+            do {
+                for (slot, fs) in merged {
                     let index = config.index(ofCase: base + UInt64(slot))
                     for f in fs {
                         findings += 1
                         if f.explained { explained += 1 }
                         onFinding?(f, index)
                         guard table.add(f, index: index) else { continue }
+                        known.insert(f.signature.text)
                         var bucket = table[f.signature]!
-                        newBucket(&bucket, minimizer: minimizer)
+                        let minimized = workers.compactMap { $0.exemplars[f.signature.text] }.min { $0.slot < $1.slot }!
+                        bucket.exemplar = minimized.exemplar
+                        bucket.original = minimized.original
                         table.update(bucket)
                         var outcome: CorpusStore.RecordOutcome?
                         if let store {
@@ -140,18 +176,25 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
             created: created, reopened: reopened, versions: versions, tunnel: tunnel?.state, startedAt: startedAt)
     }
 
-    /// Minimizes a new bucket's exemplar (keeping the original) and records every oracle's answer.
-    func newBucket(_ bucket: inout Bucket, minimizer: Minimizer) {
-        let first = bucket.exemplar
-        if config.minimizeSteps > 0, let r = minimizer.minimize(first.case, signature: first.signature), r.case.bytes != first.case.bytes {
-            bucket.original = first
-            bucket.exemplar = r.finding
+    /// A new bucket's first finding, minimized (and the original when minimization changed
+    /// it), with every oracle's answers; run by the worker that found it.
+    func exemplar(of first: Finding, worker: Worker) -> (Finding, Finding?) {
+        var exemplar = first
+        var original: Finding?
+        if config.minimizeSteps > 0, let r = worker.minimizer.minimize(first.case, signature: first.signature), r.case.bytes != first.case.bytes {
+            original = first
+            exemplar = r.finding
         }
-        let checker = workers[0].checker
-        bucket.exemplar.answers = checker.check(bucket.exemplar.case, withAnswers: true).first { $0.signature == first.signature }?.answers
-        if let o = bucket.original {
-            bucket.original!.answers = checker.check(o.case, withAnswers: true).first { $0.signature == first.signature }?.answers
+        let checker = worker.checker
+        let full = checker.check(exemplar.case, withAnswers: true).first { $0.signature == first.signature }
+        exemplar.answers = full?.answers
+        exemplar.executions = full?.executions
+        if let o = original {
+            let full = checker.check(o.case, withAnswers: true).first { $0.signature == first.signature }
+            original!.answers = full?.answers
+            original!.executions = full?.executions
         }
+        return (exemplar, original)
     }
 
     func progress(done: Int, findings: Int, explained: Int, buckets: Int, elapsed: Double) -> CampaignProgress {

@@ -45,6 +45,10 @@ public struct CampaignConfig: Sendable {
         self.batchSize = batchSize
     }
 
+    /// An execution campaign: every oracle is an execution oracle (`emulator,unicorn`); its
+    /// structured cases come from `ExecutionGenerator`, with an initial state.
+    public var execution: Bool { ExecutionChecker.isExecution(oracles) }
+
     @inline(__always)
     public func index(ofCase k: UInt64) -> UInt64 {
         start &+ k &* UInt64(shards) &+ UInt64(shard - 1)

@@ -41,11 +41,15 @@ public final class DecodeChecker {
     /// The findings of one case, one per disagreeing oracle, in oracle order. Empty when every
     /// oracle agrees with the project after normalization.
     public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
-        let mine = project.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+        check(c, mine: project.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0), known: [:], withAnswers: withAnswers)
+    }
+
+    /// `check` with the project's answer and any already known oracle answers (by name) given.
+    func check(_ c: Case, mine: DecodeAnswer, known: [String: DecodeAnswer], withAnswers: Bool = false) -> [Finding] {
         var answers: [(name: String, answer: DecodeAnswer)] = [("project", mine)]
         var differs = false
         for o in others {
-            let theirs = o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            let theirs = (known.isEmpty ? nil : known[o.name]) ?? o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
             if theirs != mine && !compare(mine, theirs).isEmpty { differs = true }
             answers.append((o.name, theirs))
         }
@@ -76,6 +80,25 @@ public final class DecodeChecker {
                     severity: Severity.of(field: primary.field), blame: primary.blame, knownBug: knownBug, answers: all))
         }
         return out
+    }
+
+    /// The finding of `c` with `signature`, or nil: the same answer as
+    /// `check(c).first { $0.signature == signature }`, with two exact early rejections for the
+    /// minimizer: the project must see the signature's opcode map and byte, and the raw
+    /// comparison with the signature's oracle must differ in the signature's field kind (a
+    /// finding is always named after one of its pair's raw differences).
+    public func reproduce(_ c: Case, signature: Signature) -> Finding? {
+        guard c.kind == signature.kind else { return nil }
+        let probe = decoder(c.mode, c.vendor).probe(c.bytes)
+        let map = probe.opcodeKnown ? probe.map.name : "-"
+        let opcode = probe.opcodeKnown ? Hex.string([probe.opcode]) : "-"
+        guard map == signature.map, opcode == signature.opcode else { return nil }
+        let name = signature.oracles.hasPrefix("project:") ? String(signature.oracles.dropFirst(8)) : ""
+        guard let oracle = others.first(where: { $0.name == name }) else { return nil }
+        let mine = project.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+        let theirs = oracle.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+        guard theirs != mine, compare(mine, theirs).contains(where: { $0.fieldKind == signature.field }) else { return nil }
+        return check(c, mine: mine, known: [name: theirs]).first { $0.signature == signature }
     }
 
     /// The divergence a finding is named after: the most severe unexplained one (all of them

@@ -12,7 +12,7 @@ import X86Decoder
 /// 4. zero each remaining byte after the first, last first.
 /// Candidates that are not smaller (`Case.smaller`) are not tried.
 public struct Minimizer {
-    public let checker: DecodeChecker
+    public let checker: any CaseChecker
     public var maxSteps: Int
 
     public struct Result: Sendable {
@@ -21,7 +21,7 @@ public struct Minimizer {
         public var steps: Int
     }
 
-    public init(checker: DecodeChecker, maxSteps: Int = 200) {
+    public init(checker: any CaseChecker, maxSteps: Int = 200) {
         self.checker = checker
         self.maxSteps = maxSteps
     }
@@ -32,7 +32,7 @@ public struct Minimizer {
         var steps = 0
         func reproduces(_ candidate: Case) -> Finding? {
             steps += 1
-            return checker.check(candidate).first { $0.signature == signature }
+            return checker.reproduce(candidate, signature: signature)
         }
         guard var best = reproduces(c) else { return nil }
         var current = c

@@ -12,9 +12,12 @@ public struct CaseFactory: Sendable {
     let random = RandomGenerator()
     let structured: StructuredGenerator?
     let mutate: MutateGenerator?
+    /// Execution campaigns: structured cases are execution cases (bytes plus a seeded state).
+    let execution: ExecutionGenerator?
 
     /// `pool`: the mutate generator's seeds (cases of other modes are left out).
-    public init(seed: UInt64, mode: Mode, vendor: Vendor, kinds: [GeneratorKind], pool: [Case] = []) {
+    public init(seed: UInt64, mode: Mode, vendor: Vendor, kinds: [GeneratorKind], pool: [Case] = [], execution: Bool = false) {
+        self.execution = execution ? ExecutionGenerator(mode: mode, vendor: vendor) : nil
         self.seed = seed
         self.mode = mode
         self.vendor = vendor
@@ -33,6 +36,10 @@ public struct CaseFactory: Sendable {
         let kind = kind(at: index)
         var rng = CaseStream.rng(seed: seed, index: index)
         let bytes: [UInt8]
+        if let execution, kind == .structured {
+            let (b, state) = execution.make(&rng)
+            return Case(mode: mode, vendor: vendor, bytes: b, state: state, origin: .init(generator: "structured", seed: seed, index: index))
+        }
         switch kind {
         case .random: bytes = random.make(&rng)
         case .structured: bytes = structured!.make(&rng)

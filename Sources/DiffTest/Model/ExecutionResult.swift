@@ -77,12 +77,12 @@ public struct ExecutionResult: Sendable, Equatable {
     }
 
     /// The `--json` object of `difftest emulate`.
-    public struct JSON: Encodable {
-        var outcome: Outcome
-        var exception: Exception?
-        var reason: String?
-        var state: [String: String]
-        var writes: [Write]
+    public struct JSON: Codable, Equatable, Sendable {
+        public var outcome: Outcome
+        public var exception: Exception?
+        public var reason: String?
+        public var state: [String: String]
+        public var writes: [Write]
     }
 
     public var json: JSON {

@@ -26,6 +26,8 @@ public struct Finding: Codable, Equatable, Sendable {
     public var knownBug: String?
     /// Every oracle's full answer; filled for exemplars (reports, corpus), nil in bulk logs.
     public var answers: [String: DecodeAnswer]?
+    /// Execution cases: every execution oracle's full result (like `answers`), nil in bulk logs.
+    public var executions: [String: ExecutionResult.JSON]?
     /// Id of the case this one was minimized from.
     public var minimizedFrom: String?
 

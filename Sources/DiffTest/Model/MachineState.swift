@@ -67,6 +67,33 @@ public struct MachineState: Sendable, Equatable {
         try self.init(object: object)
     }
 
+    /// The state of an execution case (the same fields as the JSON file, already split).
+    public init(caseState: CaseState) throws(FormatError) {
+        var cpu = CPUState(rip: 0x1000)
+        for (name, text) in caseState.registers {
+            guard let v = Self.parseNumber(text) else { throw FormatError(description: "state: \(name) is not a number") }
+            if let n = CPUState.gprNames.firstIndex(of: name) {
+                cpu.gpr[n] = v
+            } else {
+                switch name {
+                case "rip": cpu.rip = v
+                case "rflags": cpu.rflags = v | RFlags.fixed
+                case "fsBase": cpu.fsBase = v
+                case "gsBase": cpu.gsBase = v
+                default: throw FormatError(description: "state: unknown field '\(name)'")
+                }
+            }
+        }
+        var regions: [RegionMemory.Region] = []
+        for r in caseState.memory {
+            guard let a = Self.parseNumber(r.address) else { throw FormatError(description: "state: bad region address \(r.address)") }
+            let bytes: [UInt8]
+            do { bytes = try Hex.parse(r.bytes) } catch { throw FormatError(description: "state: \(error)") }
+            regions.append(RegionMemory.Region(address: a, bytes: bytes))
+        }
+        self.init(cpu: cpu, memory: regions)
+    }
+
     static func parseNumber(_ s: String) -> UInt64? {
         if s.hasPrefix("0x") || s.hasPrefix("0X") { return UInt64(s.dropFirst(2), radix: 16) }
         return UInt64(s)

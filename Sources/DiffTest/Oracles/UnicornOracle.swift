@@ -106,6 +106,7 @@ public final class UnicornOracle: ExecutionOracle {
     static let pageSize: UInt64 = 4096
 
     public func execute(_ bytes: [UInt8], state: MachineState, vendor: Vendor) -> ExecutionResult {
+        if let reason = Self.refused(bytes) { return ExecutionResult(outcome: .unsupported, state: state.cpu, note: reason) }
         let regions = state.regions(code: bytes)
         var pages = Set<UInt64>()
         for r in regions where !r.bytes.isEmpty {
@@ -136,7 +137,20 @@ public final class UnicornOracle: ExecutionOracle {
         recorder.reset()
 
         // Until the end of the buffer: the instruction's own length is Unicorn's decision.
-        let err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
+        // With count 1, Unicorn stops a REP string instruction after one iteration (RIP stays
+        // on it): run it again while it is still there and no hook stopped it, as the CPU
+        // completes every iteration in one instruction (bounded: the data window faults first).
+        var err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
+        var iterations = 0
+        while err == UC_ERR_OK && recorder.unmapped == nil && recorder.interrupt == nil && !recorder.syscall && iterations < 100_000 {
+            uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &v)
+            guard v == s.rip, Self.isRepString(bytes) else { break }
+            var rcx: UInt64 = 0
+            uc_reg_read(uc, Int32(UC_X86_REG_RCX.rawValue), &rcx)
+            guard rcx != 0 else { break }
+            err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
+            iterations += 1
+        }
 
         for (n, reg) in Self.registers.enumerated() { uc_reg_read(uc, reg, &v); s.gpr[n] = v }
         uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &v)
@@ -172,6 +186,38 @@ public final class UnicornOracle: ExecutionOracle {
 }
 
 extension UnicornOracle {
+    /// The legacy prefixes and REX bytes before the opcode (64-bit mode).
+    static func opcodeOffset(_ bytes: [UInt8]) -> Int {
+        var k = 0
+        while k < bytes.count, [0x66, 0x67, 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65].contains(bytes[k]) || bytes[k] & 0xF0 == 0x40 { k += 1 }
+        return k
+    }
+
+    /// A REP/REPE/REPNE-prefixed string instruction (MOVS CMPS STOS LODS SCAS, INS OUTS).
+    static func isRepString(_ bytes: [UInt8]) -> Bool {
+        let k = opcodeOffset(bytes)
+        guard k < bytes.count, bytes[..<k].contains(where: { $0 == 0xF3 || $0 == 0xF2 }) else { return false }
+        return [0x6C, 0x6D, 0x6E, 0x6F, 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF].contains(bytes[k])
+    }
+
+    /// Instructions Unicorn 2.0.1 cannot be given at all, with the reason: they abort the whole
+    /// process inside QEMU's code generator ("tcg fatal error"): CALL/JMP FAR with a register
+    /// operand (FF /3 and FF /5 with ModRM.mod = 11, unicorn-engine/unicorn#1716) and LOCK on a
+    /// string instruction (`f3 4e f0 a7`, found by the execution campaign); the CPU raises #UD
+    /// for both. The results are `unsupported` (not compared), never a crash of the campaign.
+    static func refused(_ bytes: [UInt8]) -> String? {
+        let k = opcodeOffset(bytes)
+        if k < bytes.count, bytes[..<k].contains(0xF0), [0x6C, 0x6D, 0x6E, 0x6F, 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF].contains(bytes[k]) {
+            return "unicorn 2.0.1 aborts the process on LOCK with a string instruction (tcg fatal error; the CPU raises #UD)"
+        }
+        guard k + 1 < bytes.count, bytes[k] == 0xFF else { return nil }
+        let modrm = bytes[k + 1]
+        if modrm >> 6 == 3 && (modrm >> 3 & 7 == 3 || modrm >> 3 & 7 == 5) {
+            return "unicorn 2.0.1 aborts the process on far CALL/JMP with a register operand (tcg fatal error, unicorn#1716)"
+        }
+        return nil
+    }
+
     /// Benchmark support: maps one page at `address` holding `code` and leaves it mapped.
     public func mapForBenchmark(code: [UInt8], at address: UInt64) {
         uc_mem_map(uc, address, Int(Self.pageSize), UInt32(UC_PROT_ALL.rawValue))

@@ -6,7 +6,7 @@ import X86Decoder
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that report ratios against peers measured in the same run.",
-        subcommands: [BenchDecode.self, BenchEmulate.self, BenchCampaign.self]
+        subcommands: [BenchDecode.self, BenchEmulate.self, BenchCampaign.self, BenchNative.self]
     )
 }
 

@@ -15,6 +15,7 @@ struct Fuzz: ParsableCommand {
             Examples:
               difftest fuzz --seconds 60
               difftest fuzz --seed 7 --cases 100000 --generator structured --oracle zydis --jobs 2
+              difftest fuzz --oracle emulator,unicorn --cases 1000000 --seed 1   (execution campaign)
               difftest fuzz --shard 2/4 --seed 20240101 --corpus Corpus --report Reports/nightly
             """
     )
@@ -31,7 +32,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "random, structured, tunnel, mutate, a comma list, or all.")
     var generator: String = "all"
 
-    @Option(help: "Comma-separated oracles compared with the project decoder.")
+    @Option(help: "Comma-separated oracles compared with the project decoder, or execution oracles compared with the emulator (emulator,unicorn).")
     var oracle: String = OracleRegistry.decodeOracleNames.filter { $0 != "project" }.joined(separator: ",")
 
     @OptionGroup var options: DecodeOptions
@@ -67,8 +68,15 @@ struct Fuzz: ParsableCommand {
         if GeneratorKind.parseList(generator) == nil {
             fail("unknown generator '\(generator)' (known: random, structured, tunnel, mutate, all)")
         }
-        for name in oracle.split(separator: ",") where !OracleRegistry.decodeOracleNames.contains(String(name)) {
-            fail("unknown oracle '\(name)' (known: \(OracleRegistry.decodeOracleNames.joined(separator: ", ")))")
+        let names = oracle.split(separator: ",").map(String.init)
+        if ExecutionChecker.isExecution(names) {
+            if !names.contains("emulator") || names.count < 2 { fail("an execution campaign compares the emulator with another execution oracle: --oracle emulator,unicorn") }
+            if generator != "all" && generator != "structured" { fail("execution campaigns use the structured generator (--generator structured)") }
+            if options.mode != .bits64 { fail("execution campaigns run 64-bit code (--mode 64)") }
+        } else {
+            for name in names where !OracleRegistry.decodeOracleNames.contains(name) {
+                fail("unknown oracle '\(name)' (known: \((OracleRegistry.decodeOracleNames + ExecutionChecker.oracleNames).joined(separator: ", ")))")
+            }
         }
         if Self.parseShard(shard) == nil { fail("--shard must be I/N with 1 <= I <= N (e.g. 2/4)") }
     }
@@ -82,7 +90,8 @@ struct Fuzz: ParsableCommand {
     func run() throws {
         let seed = seed ?? UInt64.random(in: 1..<(UInt64(1) << 53))
         let (shardIndex, shardCount) = Self.parseShard(shard)!
-        let kinds = GeneratorKind.parseList(generator)!
+        let execution = ExecutionChecker.isExecution(oracle.split(separator: ",").map(String.init))
+        let kinds = execution ? [GeneratorKind.structured] : GeneratorKind.parseList(generator)!
         print("seed \(seed)")
         fflush(nil)
         var config = CampaignConfig(

@@ -1,0 +1,70 @@
+import X86Decoder
+import X86Emulator
+
+/// What the SDM leaves undefined per instruction family, masked out of cross-oracle execution
+/// comparisons (a peer emulator or another vendor's CPU may set them any way). The families and
+/// their undefined flags are the ones the emulator documents at the top of its Execute+*.swift
+/// files:
+/// - AND OR XOR TEST: AF (Execute+Arithmetic);
+/// - MUL IMUL: SF ZF AF PF; DIV IDIV: all six (Execute+MulDiv);
+/// - shifts and SHLD/SHRD: AF, and OF when the masked count is not 1; rotates: OF when the masked
+///   count is not 1 (Execute+Shift). SHLD/SHRD of 16-bit operands with a count > 16 also leave
+///   the destination undefined (the emulator says `unsupported`);
+/// - BT BTS BTR BTC: OF SF AF PF; BSF BSR: CF OF SF AF PF (and the destination when the source
+///   is 0, on Intel); TZCNT LZCNT: OF SF AF PF (Execute+Bits);
+/// - ANDN BLSI BLSMSK BLSR BZHI: AF PF; BEXTR: SF AF PF (Execute+BMI);
+/// - BSWAP with a 16-bit operand: the destination's low word (Execute+Move).
+/// The masked count needs the count operand: CL from the initial state or the immediate.
+public enum UndefinedEffects {
+    public struct Mask: Sendable, Equatable {
+        public var flags: UInt64 = 0
+        /// GPRs (by number) whose value is undefined after the instruction.
+        public var registers: [Int] = []
+    }
+
+    public static func mask(_ i: Instruction, state: CPUState) -> Mask {
+        let status = RFlags.status
+        var m = Mask()
+        switch i.mnemonic {
+        case "and", "or", "xor", "test": m.flags = RFlags.adjust
+        case "mul", "imul": m.flags = RFlags.sign | RFlags.zero | RFlags.adjust | RFlags.parity
+        case "div", "idiv": m.flags = status
+        case "shl", "sal", "shr", "sar", "shld", "shrd":
+            m.flags = RFlags.adjust
+            if maskedCount(i, state: state) != 1 { m.flags |= RFlags.overflow }
+        case "rol", "ror", "rcl", "rcr":
+            if maskedCount(i, state: state) != 1 { m.flags |= RFlags.overflow }
+        case "bt", "bts", "btr", "btc": m.flags = RFlags.overflow | RFlags.sign | RFlags.adjust | RFlags.parity
+        case "bsf", "bsr":
+            m.flags = RFlags.carry | RFlags.overflow | RFlags.sign | RFlags.adjust | RFlags.parity
+            if case .register(let r) = i.operand(at: 0) { m.registers = [Int(r.number)] }
+        case "tzcnt", "lzcnt": m.flags = RFlags.overflow | RFlags.sign | RFlags.adjust | RFlags.parity
+        case "andn", "blsi", "blsmsk", "blsr", "bzhi": m.flags = RFlags.adjust | RFlags.parity
+        case "bextr": m.flags = RFlags.sign | RFlags.adjust | RFlags.parity
+        case "bswap":
+            if case .register(let r) = i.operand(at: 0), r.size == 2 { m.registers = [Int(r.number)] }
+        default: break
+        }
+        return m
+    }
+
+    /// The shift/rotate count after masking (5 bits, 6 for 64-bit operands); nil when unknown.
+    static func maskedCount(_ i: Instruction, state: CPUState) -> UInt64? {
+        let dst = i.operand(at: 0)
+        let size: Int
+        switch dst {
+        case .register(let r): size = Int(r.size)
+        case .memory(let mem): size = Int(mem.size)
+        default: return nil
+        }
+        let src = i.operandCount >= 3 ? i.operand(at: 2) : i.operandCount >= 2 ? i.operand(at: 1) : nil
+        var count: UInt64 = 1
+        switch src {
+        case .immediate(let v, _): count = v
+        case .register(let r) where r.name == "cl": count = state.gpr[1] & 0xFF
+        case nil: count = 1
+        default: return nil
+        }
+        return count & (size == 8 ? 63 : 31)
+    }
+}

@@ -1,0 +1,123 @@
+import CNativeSandbox
+import Glibc
+import X86Decoder
+
+/// This CPU's instruction length as a decode oracle (`native-length`), by sandsifter's
+/// page-boundary method, in the native sandbox's child: the first k bytes end an executable
+/// page whose next page is readable but not executable; an instruction fetch fault at the
+/// boundary (RIP at the start, the fault address the boundary, the error code's fetch bit)
+/// means the instruction is longer than k. Each probe runs with TF set, so the instruction
+/// executes at most once, with zeroed registers; #UD and #GP instructions are measured too (the
+/// CPU fetches the whole instruction before it raises them).
+///
+/// Fast path: confirm the project decoder's predicted length n with two probes (k = n−1 must
+/// fault at the boundary, k = n must not); the full search (k = 1, 2, … 15) runs when they
+/// disagree or there is no prediction.
+///
+/// Answers, in the shared model:
+/// - valid with the length when the CPU fetched the instruction and did not raise #UD; when the
+///   length equals the project's, mnemonic and operands are copied from the project's answer
+///   (the CPU does not report them), so only validity and length can differ;
+/// - invalid ("#UD after N bytes") when the CPU raised #UD, except UD0/UD1/UD2 that the project
+///   decodes at the same length (they are defined to raise it);
+/// - invalid ("longer than 15 bytes (#GP)") when the 15-byte probe raises #GP: at CPL3 the CPU
+///   cannot tell us apart a too-long instruction and a 15-byte one that #GPs (both are #GP(0)
+///   with all 15 bytes fetched); the second is rare enough to be a known limitation;
+/// - 16/32-bit mode, or a probe that hung or killed the child: the project's own answer with a
+///   `reason` that starts with "not compared", so nothing is counted against either side.
+public final class NativeLengthOracle: DecodeOracle {
+    public let name = "native-length"
+    public let cpu = HostCPU.current
+    public var version: String { cpu.description }
+    public let sandbox: NativeSandbox
+    /// Use the confirm-predicted fast path (false: always the full search).
+    public var fastPath = true
+
+    public init() throws(NativeSandbox.SetupError) {
+        sandbox = try NativeSandbox()
+    }
+
+    /// What the CPU said about one buffer.
+    public struct Probe: Sendable, Equatable {
+        /// Bytes the CPU fetched (nil: longer than 15).
+        public var length: Int?
+        /// Hardware vector of the probe at that length (nil when the instruction completed and
+        /// single-stepped; 6 is #UD, 13 #GP, 14 #PF …).
+        public var vector: UInt32?
+        /// Probes spent (2 on a confirmed prediction).
+        public var probes: Int
+        /// Set when the probe hung or killed the child.
+        public var killed: String?
+    }
+
+    /// Probes many buffers (64 per request to the child); `predicted` gives the project
+    /// decoder's reading of buffer i (nil: it cannot decode it): its length is the prediction,
+    /// and control transfers are probed with TF (`NativePolicy.probeNeedsTrap`).
+    public func probe(batch: [[UInt8]], predicted: (Int) -> Instruction?, _ body: (Int, Probe) -> Void) {
+        var requests: [cnativesandbox_case] = []
+        requests.reserveCapacity(batch.count)
+        let base: Int32 = fastPath ? 0 : Int32(CNATIVESANDBOX_FLAG_FULL_SEARCH)
+        for (i, bytes) in batch.enumerated() {
+            let instruction = predicted(i)
+            let flags = base | (NativePolicy.probeNeedsTrap(instruction) ? Int32(CNATIVESANDBOX_FLAG_PROBE_TRAP) : 0)
+            requests.append(cnativesandbox_case(op: Int32(CNATIVESANDBOX_OP_PROBE), flags: flags, length: instruction?.length ?? 0, bytes: bytes.prefix(15)))
+        }
+        requests.withUnsafeBufferPointer { buffer in
+            sandbox.run(buffer) { i, verdict in
+                switch verdict {
+                case .killed(let reason): body(i, Probe(length: nil, vector: nil, probes: 0, killed: reason))
+                case .finished(let p):
+                    let r = p.pointee
+                    // Completed: single-stepped, or the next fetch faulted at the boundary.
+                    let boundary = CNATIVESANDBOX_PROBE_BASE + UInt64(NativeSandbox.Page.size)
+                    let completed = (r.signo == SIGTRAP && r.trapno == 1) || (r.trapno == 14 && r.regs.rip == boundary)
+                    body(i, Probe(length: r.length == 0 ? nil : Int(r.length), vector: completed ? nil : r.trapno, probes: Int(r.probes)))
+                }
+            }
+        }
+    }
+
+    /// Probes one buffer.
+    public func probe(_ bytes: [UInt8], predicted: Instruction?) -> Probe {
+        var out: Probe?
+        probe(batch: [bytes], predicted: { _ in predicted }) { _, p in out = p }
+        return out!
+    }
+
+    public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, address: UInt64) -> DecodeAnswer {
+        let project = ProjectOracle().decode(bytes, mode: mode, vendor: vendor, address: address)
+        guard NativePolicy.runs(mode) else { return Self.notCompared(project, NativePolicy.notComparedMode) }
+        let p = probe(bytes, predicted: X86Decoder(mode: mode, vendor: vendor).decode(Array(bytes.prefix(15))).instruction)
+        return Self.answer(p, bytes: bytes, project: project)
+    }
+
+    /// The answer for a probe, given the project's answer for the same bytes.
+    public static func answer(_ p: Probe, bytes: [UInt8], project: DecodeAnswer) -> DecodeAnswer {
+        if let killed = p.killed { return notCompared(project, "not compared: native sandbox: \(killed)") }
+        guard let length = p.length else { return .invalid(tooLongText) }
+        if length == 15 && p.vector == 13 { return .invalid(tooLongText) }
+        let sameLength = project.valid && project.length == length
+        if p.vector == 6 {
+            if sameLength, let m = project.mnemonic, ["ud0", "ud1", "ud2"].contains(m) { return project }
+            return .invalid("#UD after \(length) bytes")
+        }
+        if sameLength { return project }
+        return DecodeAnswer(valid: true, length: length)
+    }
+
+    static let tooLongText = "longer than 15 bytes (#GP)"
+
+    static func notCompared(_ project: DecodeAnswer, _ reason: String) -> DecodeAnswer {
+        var a = project
+        a.reason = reason
+        return a
+    }
+
+    public func length(_ bytes: UnsafeRawBufferPointer, mode: Mode, vendor: Vendor) -> Int? {
+        guard NativePolicy.runs(mode) else { return X86Decoder(mode: mode, vendor: vendor).length(of: bytes).length }
+        let array = Array(bytes.prefix(15))
+        let p = probe(array, predicted: X86Decoder(mode: mode, vendor: vendor).decode(array).instruction)
+        guard p.killed == nil, let n = p.length, p.vector != 6, !(n == 15 && p.vector == 13) else { return nil }
+        return n
+    }
+}

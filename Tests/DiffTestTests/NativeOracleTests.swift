@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import X86Decoder
+import X86Emulator
+
+@testable import DiffTest
+
+/// The native oracles in the shared models: native-length as a decode oracle, native as an
+/// execution oracle next to the emulator, the policy's masks, and the JSON the CLI prints.
+@Suite(.serialized) struct NativeOracleTests {
+    // One child per suite; the suite is serialized, so one test at a time uses it.
+    nonisolated(unsafe) static let length: NativeLengthOracle = try! NativeLengthOracle()
+    nonisolated(unsafe) static let native: NativeExecutionOracle = try! NativeExecutionOracle()
+
+    @Test(arguments: [
+        ("4801c8", true, 3), ("0f0b", true, 2), ("f4", true, 1), ("82c001", false, nil), ("48b80102030405060708", true, 10),
+        ("c4e2791800", true, 5), ("62f1fd4858c1", true, 6), ("0f34", false, nil),
+    ] as [(String, Bool, Int?)])
+    func lengthOracleAnswers(_ c: (String, Bool, Int?)) throws {
+        let bytes = try Hex.parse(c.0)
+        let a = Self.length.decode(bytes, mode: .bits64, vendor: .amd, address: 0)
+        #expect(a.valid == c.1, "\(c.0): valid (\(a.reason ?? "-"))")
+        #expect(a.length == c.2, "\(c.0): length")
+        let fast = Self.length.probe(bytes, predicted: X86Decoder(mode: .bits64, vendor: .amd).decode(bytes).instruction)
+        Self.length.fastPath = false
+        let full = Self.length.probe(bytes, predicted: nil)
+        Self.length.fastPath = true
+        #expect(fast.length == full.length && fast.vector == full.vector, "\(c.0): fast path and full search agree")
+    }
+
+    @Test func lengthOracleOnAMDBranchAndOtherModes() throws {
+        let bytes = try Hex.parse("66e82e1b88e6")
+        let a = Self.length.decode(bytes, mode: .bits64, vendor: .intel, address: 0)
+        #expect(a.valid && a.length == 4, "66-prefixed call is rel16 on this AMD CPU")
+        let b = Self.length.decode(bytes, mode: .bits32, vendor: .intel, address: 0)
+        #expect(b.reason?.hasPrefix("not compared") == true, "32-bit mode: not compared")
+        #expect(Comparison(bytes: bytes, mode: .bits32, vendor: .intel, oracles: [ProjectOracle(), Self.length]).agrees, "not compared adds no divergence")
+        #expect(OracleRegistry.decodeOracleNames.contains("native-length") == NativePolicy.hostSupported)
+    }
+
+    static func state() -> MachineState {
+        var s = MachineState(cpu: CPUState(rip: 0x10000))
+        s.cpu.gpr[0] = 0x1234_5678_9ABC_DEF0
+        s.cpu.gpr[1] = 0x13
+        s.cpu.gpr[3] = 7
+        s.cpu.gpr[4] = 0x20800
+        s.memory = [.init(address: 0x20000, bytes: [UInt8](repeating: 0x11, count: 4096))]
+        return s
+    }
+
+    @Test(arguments: [
+        "4801c8", "4829d8", "480fafc1", "48d3e0", "50", "58", "48890424", "4889840000080000", "480f44c1", "48ffc0", "4887cb", "48f7f3",
+        "f6f3", "0f0b", "cc", "e800000000", "c3", "9c", "480fbcc3", "66d3d0",
+    ])
+    func agreesWithEmulator(_ hex: String) throws {
+        let bytes = try Hex.parse(hex)
+        let s = Self.state()
+        let n = Self.native.execute(bytes, state: s, vendor: .amd)
+        let e = EmulatorOracle().execute(bytes, state: s, vendor: .amd)
+        let d = NativePolicy.differences(native: n, other: e, bytes: bytes, state: s)
+        #expect(d.isEmpty, "\(hex): \(d.map(\.description).joined(separator: "; "))")
+    }
+
+    @Test func differencesAreFound() throws {
+        let bytes = try Hex.parse("48d3e0")  // shl rax, cl: flags depend on the operands
+        let s = Self.state()
+        var other = s
+        other.cpu.gpr[1] = 0x21
+        let n = Self.native.execute(bytes, state: s, vendor: .amd)
+        let e = EmulatorOracle().execute(bytes, state: other, vendor: .amd)
+        let fields = Set(NativePolicy.differences(native: n, other: e, bytes: bytes, state: s).map(\.field))
+        #expect(fields.contains("rax") && fields.contains("rcx"), "\(fields)")
+        var w = n
+        w.writes = [(0x20000, [0x22])]
+        #expect(NativePolicy.differences(native: w, other: n, bytes: bytes, state: s).map(\.field) == ["writes"], "a changed byte is a difference")
+        w.writes = [(0x20000, [0x11])]
+        #expect(NativePolicy.differences(native: w, other: n, bytes: bytes, state: s).isEmpty, "a write of the value already there is not")
+    }
+
+    @Test func notComparedCases() throws {
+        var s = Self.state()
+        s.cpu.rip = 0x100  // below vm.mmap_min_addr
+        let r = Self.native.execute([0x90], state: s, vendor: .amd)
+        #expect(r.outcome == .unsupported && r.note?.hasPrefix("not compared") == true, "\(r.note ?? "-")")
+        s = Self.state()
+        s.memory = (0..<9).map { .init(address: 0x40000 + UInt64($0) * 0x2000, bytes: [1]) }
+        #expect(Self.native.execute([0x90], state: s, vendor: .amd).note?.contains("at most 8") == true)
+        let after = Self.native.execute([0x90], state: Self.state(), vendor: .amd)
+        #expect(after.outcome == .completed && after.state.rip == 0x10001, "next case runs")
+    }
+
+    @Test func nondeterministicComparedOnExceptionClass() throws {
+        let s = Self.state()
+        let bytes: [UInt8] = [0x0F, 0x31]  // rdtsc
+        let n = Self.native.execute(bytes, state: s, vendor: .amd)
+        let e = EmulatorOracle().execute(bytes, state: s, vendor: .amd)
+        #expect(n.outcome == .completed)
+        #expect(NativePolicy.differences(native: n, other: e, bytes: bytes, state: s).isEmpty, "rdtsc: exception class only")
+    }
+
+    @Test func jsonMatchesEmulate() throws {
+        let bytes = try Hex.parse("48890424")
+        let s = Self.state()
+        let native = JSONLine.encode(Self.native.json(Self.native.execute(bytes, state: s, vendor: .amd)))
+        let emulated = JSONLine.encode(EmulatorOracle().execute(bytes, state: s, vendor: .amd).json)
+        let a = try JSONSerialization.jsonObject(with: Data(native.utf8)) as! [String: Any]
+        let b = try JSONSerialization.jsonObject(with: Data(emulated.utf8)) as! [String: Any]
+        #expect(Set(a.keys) == Set(b.keys).union(["cpu"]), "keys: \(a.keys.sorted())")
+        #expect(a["writes"] as? [[String: String]] == b["writes"] as? [[String: String]], "writes")
+        #expect((a["cpu"] as? [String: Any])?["vendor"] as? String == HostCPU.current.vendor)
+    }
+}
