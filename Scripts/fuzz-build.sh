@@ -38,7 +38,7 @@ case "$sanitizer" in
 esac
 case "$variant" in
     fuzz) flags=(-O -g "-sanitize=$san"); obj="$out/obj"; bin="$out/bin" ;;
-    coverage) flags=(-Onone -g -sanitize=fuzzer -profile-generate -profile-coverage-mapping); obj="$out/cov/obj"; bin="$out/cov/bin" ;;
+    coverage) flags=(-Onone -sanitize=fuzzer -profile-generate -profile-coverage-mapping); obj="$out/cov/obj"; bin="$out/cov/bin" ;;
     *) echo "fuzz-build: unknown variant '$variant' (fuzz, coverage)" >&2; exit 2 ;;
 esac
 link_flags=(-use-ld=lld)

@@ -72,7 +72,7 @@ for t in $targets; do
             sed "s|$src/||g"
         echo
         echo "# Uncovered lines per file (line ranges with an execution count of 0, and the first line's text)"
-        "$cov" show "$out/cov/bin/fuzz-$t" -instr-profile="$out/cov/$t.profdata" -format=text \
+        "$cov" show "$out/cov/bin/fuzz-$t" -instr-profile="$out/cov/$t.profdata" -format=text -show-instantiations=false \
             -show-line-counts "$src/$module" | sed "s|$src/||g" | awk '
             /^[^ ].*\.swift:$/ { flush(); file = $0; sub(/:$/, "", file); next }
             {
@@ -91,6 +91,18 @@ for t in $targets; do
                 start = 0
             }
             END { flush() }'
+        echo
+        echo "# Regions never executed inside executed lines (the other side of a ?:, ??, guard or if on one line)"
+        "$cov" show "$out/cov/bin/fuzz-$t" -instr-profile="$out/cov/$t.profdata" -format=text -show-instantiations=false \
+            -show-line-counts -show-regions "$src/$module" | sed "s|$src/||g" | awk '
+            /^[^ ].*\.swift:$/ { file = $0; sub(/:$/, "", file); next }
+            /^ +\|? *\^/ || /^ +\^/ { if ($0 ~ /\^0/ && prev != "") { if (file != shown) { print file; shown = file }; print "  " prev }; next }
+            {
+                n = split($0, parts, "|"); if (n < 3) { prev = ""; next }
+                count = parts[2]; gsub(/ /, "", count)
+                text = $0; sub(/^[^|]*\|[^|]*\|/, "", text); gsub(/^ +/, "", text)
+                prev = (count != "" && count != "0") ? (parts[1] + 0) "  " substr(text, 1, 100) : ""
+            }'
     } >"$file"
     echo "fuzz-coverage: $file"
     grep -E '^TOTAL' "$file" | sed 's/^/  /' || true

@@ -4,7 +4,7 @@ import X86Decoder
 /// says for one example, what is true, and who agrees with the truth. The matcher recognizes
 /// exactly this bug (its bytes, mode, vendor, field, and what the other oracles say), so a
 /// finding it explains can be marked "known" without hiding anything else.
-/// The registry is KnownOracleBugs.swift.
+/// The registry is KnownOracleBugs.swift (+Capstone, +Zydis).
 public struct KnownOracleBug: Sendable, CustomStringConvertible {
     /// Bytes, mode and vendor of one case.
     public struct Case: Sendable, CustomStringConvertible {
@@ -49,9 +49,9 @@ public struct KnownOracleBug: Sendable, CustomStringConvertible {
     /// What the oracle says, in its own words (raw library output), and what is true.
     public var oracleSays: String
     public var truth: String
-    /// Who agrees with the truth, with the measured facts (CPU: AMD Zen 3, family 25 model 1,
-    /// under KVM; "executes" means the native length probe saw the whole instruction fetched
-    /// and run, "#UD" means SIGILL).
+    /// Who agrees with the truth, with the measured facts (CPU: "Zen 3" is AMD family 25 model 1,
+    /// "Zen 4" family 25 model 17, both under KVM; "executes" means the native length probe saw
+    /// the whole instruction fetched and run, "#UD" means SIGILL).
     public var evidence: String
     /// The FieldDifference field (operand number replaced by N) the bug shows up in.
     public var field: String

@@ -129,7 +129,7 @@ public struct FormFlags: OptionSet, Sendable, Hashable {
     public static let broadcast16 = FormFlags(rawValue: 1 << 23)  // EVEX {1toN} of 16-bit elements (FP16)
     public static let distinctRegisters = FormFlags(rawValue: 1 << 24)  // gathers, AMX, complex FP16
     public static let noRIPRelative = FormFlags(rawValue: 1 << 25)  // MPX BNDLDX/BNDSTX (MIB addressing)
-    public static let maskOperand = FormFlags(rawValue: 1 << 26)  // derived: a k0-k7 operand (VEX/EVEX)
+    public static let maskOperand = FormFlags(rawValue: 1 << 26)  // derived: a k0-k7 or tmm0-tmm7 operand (VEX/EVEX)
 }
 
 /// EVEX disp8*N tuple types (SDM Vol. 2, 2.7.5). `t1b`/`t1w` are Tuple1 Scalar with byte/word

@@ -132,6 +132,9 @@ struct OperandBuilder {
     }
 
     var rex: Bool { r.rex != 0 }
+    /// The register vvvv names: outside 64-bit mode only eight registers exist and its high bit
+    /// is ignored (binutils and Zydis agree), though an unused vvvv must still be 1111b.
+    var vvvv: UInt8 { is64 ? r.vvvv : r.vvvv & 7 }
     var rmRegister: UInt8 { r.rmField | r.b << 3 }
 
     mutating func operand(_ spec: OperandSpec) -> Operand {
@@ -142,7 +145,7 @@ struct OperandBuilder {
         case .modrmRM, .gprRM:
             if r.isRegisterForm || r.flags.contains(.modIgnored) { return .register(.gpr(rmRegister, size: size(t), rex: rex)) }
             return .memory(memory(size(t)))
-        case .vvvvGPR: return .register(.gpr(r.vvvv, size: size(t), rex: true))
+        case .vvvvGPR: return .register(.gpr(vvvv, size: size(t), rex: true))
         case .controlReg: return .register(Register(.control, r.regField | r.r << 3))
         case .debugReg: return .register(Register(.debug, r.regField | r.r << 3))
         case .segmentReg: return .register(Register(.segment, r.regField))
@@ -153,7 +156,7 @@ struct OperandBuilder {
                 return .register(.vector(rmRegister | high, size: size(t)))
             }
             return .memory(memory(size(t)))
-        case .vvvvVector: return .register(.vector(r.vvvv | r.v2 << 4, size: size(t)))
+        case .vvvvVector: return .register(.vector(vvvv | r.v2 << 4, size: size(t)))
         case .is4Vector:
             let byte = p[r.immPos]
             return .register(.vector(is64 ? byte >> 4 : (byte >> 4) & 7, size: size(t)))

@@ -173,15 +173,15 @@ extension X86Decoder {
         return Set(seen).count == seen.count
     }
 
-    /// Only k0-k7 exist: a mask operand whose register number is extended past 7 (REX/VEX.R,
-    /// EVEX.R', vvvv's high bit, V', B in a register form) is #UD.
+    /// Only k0-k7 and tmm0-tmm7 exist: a mask or tile operand whose register number is extended
+    /// past 7 (VEX/EVEX.R, EVEX.R', vvvv's high bit, V', B in a register form) is #UD.
     func maskRegistersExist(_ r: RawDecode) -> Bool {
         let specs = formOperands[r.form]
         for i in 0..<r.operandCount {
             switch OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) {
-            case .maskReg: if r.r != 0 || r.r2 != 0 { return false }
-            case .maskVVVV: if r.vvvv >= 8 || r.v2 != 0 { return false }
-            case .maskRM, .maskRMOrMemory: if r.isRegisterForm && r.b != 0 { return false }
+            case .maskReg, .tileReg: if r.r != 0 || r.r2 != 0 { return false }
+            case .maskVVVV, .tileVVVV: if r.vvvv >= 8 || r.v2 != 0 { return false }
+            case .maskRM, .maskRMOrMemory, .tileRM: if r.isRegisterForm && r.b != 0 { return false }
             default: break
             }
         }

@@ -163,7 +163,7 @@ public struct MapParser {
         if hasModRM { flags.insert(.hasModRM) }
         if !methods.isDisjoint(with: [.vvvvGPR, .vvvvVector, .maskVVVV, .tileVVVV]) { flags.insert(.usesVVVV) }
         if methods.contains(.vvvvVector) { flags.insert(.usesV2) }
-        if !methods.isDisjoint(with: [.maskReg, .maskVVVV, .maskRM, .maskRMOrMemory]) { flags.insert(.maskOperand) }
+        if !methods.isDisjoint(with: [.maskReg, .maskVVVV, .maskRM, .maskRMOrMemory, .tileReg, .tileRM, .tileVVVV]) { flags.insert(.maskOperand) }
         if !methods.isDisjoint(with: [.controlReg, .debugReg]) { flags.insert(.modIgnored) }
         if methods.contains(.memoryOnly) || flags.contains(.vsib) || flags.contains(.vsibHalf) {
             flags.insert(.memoryOnly)

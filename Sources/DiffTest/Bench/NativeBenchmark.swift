@@ -70,7 +70,7 @@ public struct NativeBenchmark {
 
     func requests(flags: Int32) -> [cnativesandbox_case] {
         let bases = HostCPU.hasFSGSBase ? Int32(CNATIVESANDBOX_FLAG_BASES) : 0
-        return states(256).enumerated().map { n, s in
+        return states(1024).enumerated().map { n, s in
             let code = EmulateBenchmark.instructions[n % EmulateBenchmark.instructions.count]
             var c = cnativesandbox_case(op: Int32(CNATIVESANDBOX_OP_EXEC), flags: flags | bases, length: code.count, bytes: code)
             for r in 0..<16 { c.regs[gpr: r] = s.cpu.gpr[r] }
@@ -125,13 +125,13 @@ public struct NativeBenchmark {
         oracle.fastPath = fast
         var g = SplitMix64(seed: seed)
         let decoder = X86Decoder(mode: .bits64, vendor: HostCPU.current.isAMD ? .amd : .intel)
-        let buffers = (0..<4096).map { _ in g.bytes(15) }
+        let buffers = (0..<8192).map { _ in g.bytes(15) }
         let predictions = buffers.map { decoder.decode($0).instruction }
         var offset = 0
         let rate = measure {
-            let slice = Array(buffers[offset..<offset + 256])
+            let slice = Array(buffers[offset..<offset + 1024])
             oracle.probe(batch: slice, predicted: { predictions[offset + $0] }) { _, _ in }
-            offset = (offset + 256) % buffers.count
+            offset = (offset + 1024) % buffers.count
             return slice.count
         }
         return Measurement(subject: fast ? "length-fast" : "length-full", casesPerSecond: rate)

@@ -138,20 +138,9 @@ public final class UnicornOracle: ExecutionOracle {
 
         // Until the end of the buffer: the instruction's own length is Unicorn's decision.
         // With count 1, Unicorn stops a REP string instruction after one iteration (RIP stays
-        // on it): run it again while it is still there and no hook stopped it, as the CPU
-        // completes every iteration in one instruction (bounded: the data window faults first).
-        var err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
-        var iterations = 0
-        while err == UC_ERR_OK && recorder.unmapped == nil && recorder.interrupt == nil && !recorder.syscall && iterations < 100_000 {
-            uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &v)
-            guard v == s.rip, Self.isRepString(bytes) else { break }
-            var rcx: UInt64 = 0
-            uc_reg_read(uc, Int32(UC_X86_REG_RCX.rawValue), &rcx)
-            guard rcx != 0 else { break }
-            err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
-            iterations += 1
-        }
-
+        // on it); the CPU completes every iteration in one instruction. The case's bytes are one
+        // instruction, so a REP string runs with no count, until RIP reaches the buffer's end.
+        let err = uc_emu_start(uc, s.rip, codeEnd, 0, Self.isRepString(bytes) ? 0 : 1)
         for (n, reg) in Self.registers.enumerated() { uc_reg_read(uc, reg, &v); s.gpr[n] = v }
         uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &v)
         s.rip = v
@@ -207,7 +196,19 @@ extension UnicornOracle {
     /// for both. The results are `unsupported` (not compared), never a crash of the campaign.
     static func refused(_ bytes: [UInt8]) -> String? {
         let k = opcodeOffset(bytes)
-        if k < bytes.count, bytes[..<k].contains(0xF0), [0x6C, 0x6D, 0x6E, 0x6F, 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF].contains(bytes[k]) {
+        guard k < bytes.count else { return nil }
+        let op = bytes[k]
+        let op2: UInt8? = op == 0x0F && k + 1 < bytes.count ? bytes[k + 1] : nil
+        if bytes[..<k].contains(0xF0) && !Self.lockable(bytes, at: k) {
+            return "unicorn 2.0.1 aborts the process on LOCK with an instruction that cannot be locked (tcg fatal error; the CPU raises #UD)"
+        }
+        if let op2, [0x00, 0x01, 0x06, 0x07, 0x08, 0x09, 0x20, 0x21, 0x22, 0x23, 0x30, 0x32, 0x33, 0x35].contains(op2) {
+            return "privileged or system instruction: Unicorn runs at CPL0 (0f 21/0f 23, MOV DR, crash it), the CPU at CPL3 raises #GP or #UD"
+        }
+        if op2 == nil, [0xF4, 0xFA, 0xFB, 0xE4, 0xE5, 0xE6, 0xE7, 0xEC, 0xED, 0xEE, 0xEF, 0x6C, 0x6D, 0x6E, 0x6F].contains(op) {
+            return "privileged or I/O instruction: Unicorn runs at CPL0, the CPU at CPL3 raises #GP"
+        }
+        if bytes[..<k].contains(0xF0), [0x6C, 0x6D, 0x6E, 0x6F, 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF].contains(bytes[k]) {
             return "unicorn 2.0.1 aborts the process on LOCK with a string instruction (tcg fatal error; the CPU raises #UD)"
         }
         guard k + 1 < bytes.count, bytes[k] == 0xFF else { return nil }
@@ -216,6 +217,34 @@ extension UnicornOracle {
             return "unicorn 2.0.1 aborts the process on far CALL/JMP with a register operand (tcg fatal error, unicorn#1716)"
         }
         return nil
+    }
+
+    /// LOCK is allowed (the CPU does not raise #UD) only on these read-modify-write forms with a
+    /// memory destination: ADD OR ADC SBB AND SUB XOR (00-31 r/m forms, 80-83), XCHG (86 87),
+    /// NOT NEG (F6/F7 /2 /3), INC DEC (FE/FF /0 /1), BTS BTR BTC (0F AB B3 BB, 0F BA /5-/7),
+    /// CMPXCHG (0F B0 B1), XADD (0F C0 C1), CMPXCHG8B/16B (0F C7 /1).
+    static func lockable(_ bytes: [UInt8], at k: Int) -> Bool {
+        let op = bytes[k]
+        let twoByte = op == 0x0F
+        let m = twoByte ? k + 2 : k + 1
+        guard m < bytes.count, bytes[m] >> 6 != 3 else { return false }
+        let reg = bytes[m] >> 3 & 7
+        if twoByte {
+            switch bytes[k + 1] {
+            case 0xAB, 0xB3, 0xBB, 0xB0, 0xB1, 0xC0, 0xC1: return true
+            case 0xBA: return reg >= 5
+            case 0xC7: return reg == 1
+            default: return false
+            }
+        }
+        switch op {
+        case 0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31, 0x86, 0x87: return true
+        case 0x80, 0x81, 0x83: return reg != 7
+        case 0xF6, 0xF7: return reg == 2 || reg == 3
+        case 0xFE: return reg <= 1
+        case 0xFF: return reg <= 1
+        default: return false
+        }
     }
 
     /// Benchmark support: maps one page at `address` holding `code` and leaves it mapped.
