@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
         --replay) replay=1; shift ;;
         --skip-known) skip_known=1; shift ;;
         --store) store_target="$2"; store_file="$3"; shift 3 ;;
-        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "fuzz.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done

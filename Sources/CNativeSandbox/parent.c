@@ -28,7 +28,9 @@ static int wait_word(cnativesandbox_handle *h, uint32_t *word, uint32_t want, ui
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == want) return CNATIVESANDBOX_WAIT_DONE;
         __asm__ volatile("" ::: "memory");  // no PAUSE: the hypervisor traps PAUSE loops
     }
+    // The timeout is per case: it restarts whenever the child moves on to the next case.
     uint64_t start = now_ns();
+    uint32_t last = __atomic_load_n(&h->control->current, __ATOMIC_ACQUIRE);
     for (;;) {
         __atomic_store_n(&h->control->parent_sleeping, 1, __ATOMIC_SEQ_CST);
         uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
@@ -47,6 +49,11 @@ static int wait_word(cnativesandbox_handle *h, uint32_t *word, uint32_t want, ui
         if (r == h->pid) {
             *status = st;
             return CNATIVESANDBOX_WAIT_DIED;
+        }
+        uint32_t current = __atomic_load_n(&h->control->current, __ATOMIC_ACQUIRE);
+        if (current != last) {
+            last = current;
+            start = now_ns();
         }
         if (now_ns() - start > timeout_ns) return CNATIVESANDBOX_WAIT_TIMEOUT;
     }

@@ -13,7 +13,8 @@ import X86Decoder
 /// - `redecode`: the first `length` bytes alone decode to the same instruction (and the same
 ///   length on the length path).
 /// - `decode-into`: `decode(_:address:into:)` over an instruction still holding the previous
-///   input's decode gives the same instruction as a fresh `decode` (no stale field).
+///   input's decode gives the same instruction as a fresh `decode` (no stale field), or the same
+///   invalid reason.
 /// - `truncation`: every proper prefix of a valid instruction is `truncated` (the emulator turns
 ///   truncated-at-a-fault into #PF on fetch, so another reason there would be a wrong #UD).
 /// - `padding`: bytes after the instruction change nothing: the buffer padded past 15 bytes
@@ -60,6 +61,8 @@ public struct DecoderChecks {
                 return FuzzFailure("length-vs-decode", "decode: invalid \(reason.name); length(of:): \(describe(fast))")
             }
             if probe.result != fast { return FuzzFailure("length-vs-decode", "probe: \(describe(probe.result)); length(of:): \(describe(fast))") }
+            let into = d.decode(bytes, address: address, into: &reused)
+            if into != reason { return FuzzFailure("decode-into", "decode(into:) says \(into?.name ?? "valid"), decode says invalid \(reason.name)") }
             if reason != .truncated { return checkPadding(d, bytes, address, expect: full) }
             return nil
         case .valid(let i):

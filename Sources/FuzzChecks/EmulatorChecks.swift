@@ -154,7 +154,7 @@ public struct EmulatorChecks: Sendable {
         case .exception(let e):
             if e.vector == .DB && before.rflags & RFlags.trap != 0 { return nil }  // single-step trap: the state after
             var expected = before
-            if e.vector == .BP || e.vector == .DB { expected.rip = before.rip &+ length }
+            if e.vector == .BP || e.vector == .DB || e.vector == .OF { expected.rip = before.rip &+ length }
             if let i, Self.isRepString(i) && e.vector != .BP && e.vector != .DB {
                 // Committed iterations: RCX RSI RDI RAX and the status flags may have moved.
                 for r in [0, 1, 6, 7] { expected.gpr[r] = after.gpr[r] }
@@ -163,7 +163,9 @@ public struct EmulatorChecks: Sendable {
                 return nil
             }
             if after != expected { return "\(e.vector.name) changed the state: \(stateDifference(expected, after))" }
-            if memAfter.regions != memBefore.regions { return "\(e.vector.name) changed memory" }
+            // ENTER commits the pushes made before its fault, as the CPU does (measured on Zen 4
+            // by the native oracle: `c8 00 10 00` pushes RBP, then #PF on the new RSP).
+            if memAfter.regions != memBefore.regions && i?.mnemonic != "enter" { return "\(e.vector.name) changed memory" }
         }
         return nil
     }

@@ -100,7 +100,7 @@ public struct Emulator<B: Bus> {
                 case .retry: continue
                 case .exception(let e):
                     // Traps report the RIP after the instruction; faults the RIP at it.
-                    if e.vector == .BP || e.vector == .DB { state.rip = nextRIP }
+                    if e.vector == .BP || e.vector == .DB || e.vector == .OF { state.rip = nextRIP }
                     return .exception(e)
                 case .systemCall(let kind):
                     state.rip = nextRIP

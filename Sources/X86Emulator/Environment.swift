@@ -66,5 +66,5 @@ public struct DescriptorProfile: Sendable {
             4: .code(dpl: 3, long: false), 5: .data(dpl: 3, base: 0), 6: .code(dpl: 3, long: true),
             15: .data(dpl: 3, base: 0),
         ],
-        gdtEntries: 16, userVectors: [3, 0x80], nullSelectorClearsBase: true)
+        gdtEntries: 16, userVectors: [3, 4, 0x80], nullSelectorClearsBase: true)
 }

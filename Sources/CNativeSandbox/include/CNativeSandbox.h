@@ -171,8 +171,9 @@ int cnativesandbox_spawn(cnativesandbox_handle *handle, const char **stage);
 void cnativesandbox_submit(cnativesandbox_handle *handle, uint32_t count);
 
 /// Waits for the child's response: spins, then futex waits in 1 ms slices, checking that the
-/// child lives. CNATIVESANDBOX_WAIT_DIED fills `status` (waitpid); TIMEOUT leaves the child
-/// running for the caller to kill.
+/// child lives. `timeout_ns` is per case: it restarts each time the child starts the next one.
+/// CNATIVESANDBOX_WAIT_DIED fills `status` (waitpid, the child is reaped); TIMEOUT leaves the
+/// child running for the caller to kill.
 int cnativesandbox_wait(cnativesandbox_handle *handle, uint64_t timeout_ns, int32_t *status);
 
 /// FSGSBASE usable from user mode on this host (AT_HWCAP2).

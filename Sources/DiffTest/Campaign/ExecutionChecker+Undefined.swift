@@ -13,7 +13,9 @@ import X86Emulator
 /// - BT BTS BTR BTC: OF SF AF PF; BSF BSR: CF OF SF AF PF (and the destination when the source
 ///   is 0, on Intel); TZCNT LZCNT: OF SF AF PF (Execute+Bits);
 /// - ANDN BLSI BLSMSK BLSR BZHI: AF PF; BEXTR: SF AF PF (Execute+BMI);
-/// - BSWAP with a 16-bit operand: the destination's low word (Execute+Move).
+/// - BSWAP with a 16-bit operand: the destination's low word (Execute+Move);
+/// - RDTSC RDTSCP RDRAND RDSEED RDPID CPUID RDPMC XGETBV: not deterministic or host-specific,
+///   compared on the exception class only (every GPR and status flag masked).
 /// The masked count needs the count operand: CL from the initial state or the immediate.
 public enum UndefinedEffects {
     public struct Mask: Sendable, Equatable {
@@ -41,6 +43,11 @@ public enum UndefinedEffects {
         case "tzcnt", "lzcnt": m.flags = RFlags.overflow | RFlags.sign | RFlags.adjust | RFlags.parity
         case "andn", "blsi", "blsmsk", "blsr", "bzhi": m.flags = RFlags.adjust | RFlags.parity
         case "bextr": m.flags = RFlags.sign | RFlags.adjust | RFlags.parity
+        case "rdtsc", "rdtscp", "rdrand", "rdseed", "rdpid", "cpuid", "rdpmc", "xgetbv":
+            // Not deterministic or host-specific (DESIGN.md, native sandbox rules): compared on
+            // the exception class only.
+            m.flags = status
+            m.registers = Array(0..<16)
         case "bswap":
             if case .register(let r) = i.operand(at: 0), r.size == 2 { m.registers = [Int(r.number)] }
         default: break

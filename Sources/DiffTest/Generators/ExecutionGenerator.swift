@@ -15,6 +15,7 @@ import X86Decoder
 ///   RCX small for REP); RFLAGS 0x202 with random CF PF AF ZF SF OF and DF on 10%.
 public struct ExecutionGenerator: Sendable {
     public let space: OpcodeSpace
+    let legacy: [UInt8]
 
     public static let maps: [(map: OpcodeMap, weight: Int)] = [(.legacy, 55), (.map0F, 30), (.map0F38, 5), (.vex2, 10)]
     public static let codeAddress: UInt64 = 0x1000
@@ -28,6 +29,7 @@ public struct ExecutionGenerator: Sendable {
 
     public init(mode: Mode, vendor: Vendor) {
         space = OpcodeSpace.shared(mode, vendor)
+        legacy = Self.legacyOpcodes(space)
     }
 
     public func make(_ rng: inout SplitMix64) -> (bytes: [UInt8], state: CaseState) {
@@ -40,7 +42,7 @@ public struct ExecutionGenerator: Sendable {
             }
             pick -= w
         }
-        let defined = space.defined[Int(map.rawValue)]
+        let defined = map == .legacy ? legacy : space.defined[Int(map.rawValue)]
         let opcode = defined[rng.below(defined.count)]
         let forms = space.forms[Int(map.rawValue)][Int(opcode)]
         let form = forms[rng.below(forms.count)]
@@ -100,6 +102,13 @@ public struct ExecutionGenerator: Sendable {
             .init(address: "0x" + String(Self.stackPage, radix: 16), bytes: Hex.string(stack)),
         ])
         return (e.bytes(mode: space.mode), state)
+    }
+
+    /// The legacy map's opcodes without the prefix bytes (segment overrides, REX, 66/67, LOCK,
+    /// REP), which the map lists as forms but which would make a case of two instructions.
+    static func legacyOpcodes(_ space: OpcodeSpace) -> [UInt8] {
+        let prefixes: Set<UInt8> = [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3]
+        return space.defined[Int(OpcodeMap.legacy.rawValue)].filter { !prefixes.contains($0) && $0 & 0xF0 != 0x40 }
     }
 
     /// Random, small, boundary or a pointer into the data page.

@@ -48,7 +48,7 @@ public final class NativeSandbox {
     var handle = cnativesandbox_handle()
     var pages: [Page] = []
     var pagesSent = false
-    /// How long the child may take for one batch before the watchdog kills it.
+    /// How long the child may take for one case before the watchdog kills it.
     public var timeoutNanoseconds: UInt64 = 500_000_000
     public private(set) var respawns = 0
     /// The most recent casualties (at most `maxCasualties`).

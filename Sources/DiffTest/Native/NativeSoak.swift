@@ -19,6 +19,7 @@ public enum NativeSoak {
         public var killed = 0
         public var respawns = 0
         public var examples: [String] = []
+        public var killedExamples: [String] = []
         public var cpu = HostCPU.current.description
 
         public var text: String {
@@ -30,6 +31,8 @@ public enum NativeSoak {
             ]
             if !examples.isEmpty { lines.append("  first differences:") }
             lines += examples.map { "    " + $0 }
+            if !killedExamples.isEmpty { lines.append("  cases that killed the child:") }
+            lines += killedExamples.map { "    " + $0 }
             return lines.joined(separator: "\n")
         }
     }
@@ -53,8 +56,9 @@ public enum NativeSoak {
             let instructions = buffers.map { decoder.decode($0).instruction }
             oracle.probe(batch: buffers, predicted: { instructions[$0] }) { i, p in
                 report.probes += p.probes
-                if p.killed != nil {
+                if let why = p.killed {
                     report.killed += 1
+                    if report.killedExamples.count < 20 { report.killedExamples.append("\(Hex.string(buffers[i])): \(why)") }
                     return
                 }
                 if p.length == nil || (p.length == 15 && p.vector == 13) { report.tooLong += 1 }

@@ -104,6 +104,9 @@ public final class UnicornOracle: ExecutionOracle {
     deinit { uc_close(uc) }
 
     static let pageSize: UInt64 = 4096
+    static let zeroPage = [UInt8](repeating: 0, count: 4096)
+    /// Pages mapped by the previous case.
+    var mapped = Set<UInt64>()
 
     public func execute(_ bytes: [UInt8], state: MachineState, vendor: Vendor) -> ExecutionResult {
         if let reason = Self.refused(bytes) { return ExecutionResult(outcome: .unsupported, state: state.cpu, note: reason) }
@@ -117,9 +120,14 @@ public final class UnicornOracle: ExecutionOracle {
                 p &+= Self.pageSize
             }
         }
-        let sorted = pages.sorted()
-        defer { for p in sorted { uc_mem_unmap(uc, p, Int(Self.pageSize)) } }
-        for p in sorted { uc_mem_map(uc, p, Int(Self.pageSize), UInt32(UC_PROT_ALL.rawValue)) }
+        // Pages stay mapped between cases that use the same pages (campaign cases do: mapping
+        // and unmapping flush Unicorn's translations and cost most of a case); each case's
+        // pages are zeroed before its regions are written, so nothing of the previous case
+        // is visible, and pages it does not use are unmapped.
+        for p in mapped.subtracting(pages) { uc_mem_unmap(uc, p, Int(Self.pageSize)) }
+        for p in pages.subtracting(mapped).sorted() { uc_mem_map(uc, p, Int(Self.pageSize), UInt32(UC_PROT_ALL.rawValue)) }
+        mapped = pages
+        for p in pages { _ = Self.zeroPage.withUnsafeBytes { uc_mem_write(uc, p, $0.baseAddress, $0.count) } }
         for r in regions.reversed() { _ = r.bytes.withUnsafeBytes { uc_mem_write(uc, r.address, $0.baseAddress, $0.count) } }
         let codeEnd = state.cpu.rip &+ UInt64(bytes.count)
         // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2): drop translations of the code range.
@@ -138,9 +146,21 @@ public final class UnicornOracle: ExecutionOracle {
 
         // Until the end of the buffer: the instruction's own length is Unicorn's decision.
         // With count 1, Unicorn stops a REP string instruction after one iteration (RIP stays
-        // on it); the CPU completes every iteration in one instruction. The case's bytes are one
-        // instruction, so a REP string runs with no count, until RIP reaches the buffer's end.
-        let err = uc_emu_start(uc, s.rip, codeEnd, 0, Self.isRepString(bytes) ? 0 : 1)
+        // on it); the CPU completes every iteration in one instruction: run it again while RIP
+        // is still on it, RCX is not 0 and no hook stopped it (bounded; the data window faults
+        // long before).
+        var err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
+        if Self.isRepString(bytes) {
+            var iterations = 0
+            while err == UC_ERR_OK && recorder.unmapped == nil && recorder.interrupt == nil && iterations < 100_000 {
+                var rip: UInt64 = 0, rcx: UInt64 = 0
+                uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &rip)
+                uc_reg_read(uc, Int32(UC_X86_REG_RCX.rawValue), &rcx)
+                guard rip == s.rip, rcx != 0 else { break }
+                err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
+                iterations += 1
+            }
+        }
         for (n, reg) in Self.registers.enumerated() { uc_reg_read(uc, reg, &v); s.gpr[n] = v }
         uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &v)
         s.rip = v
@@ -154,6 +174,12 @@ public final class UnicornOracle: ExecutionOracle {
         // The write hook runs before Unicorn checks the mapping: drop writes to unmapped pages.
         let writes = ExecutionResult.coalesce(recorder.writes.filter { pages.contains($0.address & ~(Self.pageSize - 1)) })
         if recorder.syscall { return ExecutionResult(outcome: .syscall, state: s, writes: writes, note: "syscall") }
+        // Unicorn looks up the next block before it honours the count of 1: a control transfer
+        // to an unmapped target shows as a fetch fault at the new RIP. The instruction itself
+        // completed (the CPU faults there only when it executes the next instruction).
+        if let u = recorder.unmapped, u.fetch, u.address == s.rip, s.rip != state.cpu.rip, err == UC_ERR_FETCH_UNMAPPED || err == UC_ERR_OK {
+            return ExecutionResult(outcome: .completed, state: s, writes: writes)
+        }
         if let u = recorder.unmapped {
             let e = ExecutionResult.Exception(vector: "PF", errorCode: nil, address: "0x" + String(u.address, radix: 16))
             return ExecutionResult(outcome: .exception, exception: e, state: s, writes: writes)
@@ -205,6 +231,9 @@ extension UnicornOracle {
         if let op2, [0x00, 0x01, 0x06, 0x07, 0x08, 0x09, 0x20, 0x21, 0x22, 0x23, 0x30, 0x32, 0x33, 0x35].contains(op2) {
             return "privileged or system instruction: Unicorn runs at CPL0 (0f 21/0f 23, MOV DR, crash it), the CPU at CPL3 raises #GP or #UD"
         }
+        if op2 == nil && (op == 0x8E || op == 0xCD) || op2.map({ [0xA1, 0xA9, 0xB2, 0xB4, 0xB5].contains($0) }) == true {
+            return "segment register load or INT n: Unicorn has no descriptor tables (its loads and gates do not follow the Linux user-mode profile)"
+        }
         if op2 == nil, [0xF4, 0xFA, 0xFB, 0xE4, 0xE5, 0xE6, 0xE7, 0xEC, 0xED, 0xEE, 0xEF, 0x6C, 0x6D, 0x6E, 0x6F].contains(op) {
             return "privileged or I/O instruction: Unicorn runs at CPL0, the CPU at CPL3 raises #GP"
         }
@@ -249,6 +278,8 @@ extension UnicornOracle {
 
     /// Benchmark support: maps one page at `address` holding `code` and leaves it mapped.
     public func mapForBenchmark(code: [UInt8], at address: UInt64) {
+        for p in mapped { uc_mem_unmap(uc, p, Int(Self.pageSize)) }
+        mapped = []
         uc_mem_map(uc, address, Int(Self.pageSize), UInt32(UC_PROT_ALL.rawValue))
         _ = code.withUnsafeBytes { uc_mem_write(uc, address, $0.baseAddress, $0.count) }
     }

@@ -7,11 +7,13 @@ struct BenchNative: ParsableCommand {
         commandName: "native",
         abstract: "Native sandbox throughput: persistent child vs fork per case, stub vs signals, length fast path vs full search.",
         discussion: """
-            Subjects: native-exec (the native oracle on mixed register-only and faulting cases),
-            native-exec-nonfaulting (the persistent child through the jump-back stub),
-            fork-per-case (a fresh child per case), length-fast and length-full (length probes of
-            random 15-byte buffers). Targets: >= 100,000 cases/s per core, >= 1,000,000/s
-            non-faulting, >= 100,000 length probes/s per core.
+            native-exec: the native oracle on mixed register-only and faulting cases.
+            native-exec-nonfaulting: the persistent child through the jump-back stub.
+            fork-per-case: a fresh child (fork, set-up, seccomp) for every case.
+            length-fast, length-full: length probes of random 15-byte buffers with
+            the confirm-predicted fast path / the full search.
+            Targets: >= 100,000 cases/s per core, >= 1,000,000/s non-faulting,
+            >= 100,000 length probes/s per core.
             Example: difftest bench native --seconds 2 --json
             """)
 

@@ -7,16 +7,18 @@ struct Native: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask this CPU: an instruction's length (page-boundary probe) or what it does (one instruction in the sandbox).",
         discussion: """
-            Bytes run in a forked, seccomp-filtered child process, never in difftest itself; 64-bit
-            mode only. --length prints what `difftest decode` prints; --exec what `difftest emulate`
-            prints (same state file and JSON, plus "cpu"). Soak runs: --soak-length N random 15-byte
-            buffers through the length probe, --soak-exec N random register-only and memory cases
-            through the native oracle (and the emulator, with agreement counts).
+            Bytes run in a forked, seccomp-filtered child, never in difftest itself;
+            64-bit mode only. --length prints what `difftest decode` prints, --exec
+            what `difftest emulate` prints (same state file and JSON, plus "cpu").
+            Long runs: --soak-length N (random 15-byte buffers through the probe),
+            --soak-exec N (random register-only and memory cases, CPU vs emulator),
+            --flag-profile (the emulator's flag profile per instruction family).
             Examples:
               difftest native --length 66 e8 2e 1b 88 e6
               difftest native --exec --json 48 01 c8
               difftest native --exec --state case.json 48 8b 04 24
               difftest native --soak-length 10000000 --seed 1
+              difftest native --flag-profile --cases-per-form 10000
             """)
 
     @OptionGroup var options: DecodeOptions
