@@ -18,7 +18,7 @@
 #
 # Module graph (one object per module, whole-module, in dependency order):
 #   X86Decoder ← X86Emulator ← FuzzChecks ← FuzzDecoder, FuzzEmulator
-#   X86Decoder, X86Emulator, C shims, CNativeSandbox (sandbox.c) ← DiffTest ← FuzzDifferential
+#   X86Decoder, X86Emulator, C shims, CNativeSandbox (*.c) ← DiffTest ← FuzzDifferential
 #   X86Decoder, X86OpcodeMap, FuzzChecks ← FuzzTool (no sanitizer)
 {
 set -euo pipefail
@@ -86,14 +86,17 @@ for t in $targets; do
             mkdir -p "$obj/CNativeSandbox"
             printf 'module CNativeSandbox {\n    header "%s"\n    export *\n}\n' \
                 "$src/CNativeSandbox/include/CNativeSandbox.h" >"$obj/CNativeSandbox/module.modulemap"
-            "$cc" -O2 -g -D_GNU_SOURCE -I "$src/CNativeSandbox/include" -c \
-                "$src/CNativeSandbox/sandbox.c" -o "$obj/CNativeSandbox.o"
+            sandbox_objects=()
+            for c in "$src"/CNativeSandbox/*.c; do
+                "$cc" -O2 -g -D_GNU_SOURCE -I "$src/CNativeSandbox/include" -c "$c" -o "$obj/CNativeSandbox-$(basename "$c" .c).o"
+                sandbox_objects+=("$obj/CNativeSandbox-$(basename "$c" .c).o")
+            done
             module DiffTest "$obj" "${flags[@]}" -I "$src/CCapstone" -I "$src/CZydis" \
                 -I "$src/CUnicorn" -I "$obj/CNativeSandbox" -- $(sources DiffTest)
             module FuzzDifferential "$obj" "${flags[@]}" -I "$src/CCapstone" -I "$src/CZydis" \
                 -I "$src/CUnicorn" -I "$obj/CNativeSandbox" -- $(sources FuzzDifferential)
             "$swiftc" "${flags[@]}" "${link_flags[@]}" -o "$bin/fuzz-differential" \
-                "$obj/FuzzDifferential.o" "$obj/DiffTest.o" "$obj/CNativeSandbox.o" "$obj/FuzzChecks.o" \
+                "$obj/FuzzDifferential.o" "$obj/DiffTest.o" "${sandbox_objects[@]}" "$obj/FuzzChecks.o" \
                 "$obj/X86Emulator.o" "$obj/X86Decoder.o" -lcapstone -lZydis -lZycore -lunicorn ;;
         *) echo "fuzz-build: unknown target '$t'" >&2; exit 2 ;;
     esac

@@ -66,7 +66,7 @@ public final class ExecutionChecker {
         guard let caseState = c.state, let state = try? MachineState(caseState: caseState) else { return [] }
         let results = oracles.map { $0.execute(c.bytes, state: state, vendor: c.vendor) }
         let mine = results[0]
-        guard mine.comparable else { return [] }
+        guard mine.comparable, !Self.fetchPastCode(mine, c, rip: state.cpu.rip) else { return [] }
         var differs = false
         for r in results.dropFirst() where r.comparable && r != mine { differs = true }
         guard differs else { return [] }
@@ -110,6 +110,14 @@ public final class ExecutionChecker {
 
     public func reproduce(_ c: Case, signature: Signature) -> Finding? {
         check(c).first { $0.signature == signature }
+    }
+
+    /// The emulator faulted fetching past the case's bytes (a truncated instruction, e.g. a
+    /// minimizer candidate): not compared, since Unicorn maps whole pages and reads zeros there.
+    static func fetchPastCode(_ r: ExecutionResult, _ c: Case, rip: UInt64) -> Bool {
+        guard r.exception?.vector == "PF", let text = r.exception?.address, let a = UInt64(text.dropFirst(2), radix: 16) else { return false }
+        let end = rip &+ UInt64(c.bytes.count)
+        return a >= end && a < end &+ 16
     }
 
     /// Blame by vote among three or more oracles: the side every other comparable oracle agrees
