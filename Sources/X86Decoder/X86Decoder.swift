@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The project's x86 decoder: `length(of:)` is the cheap path (length and validity, no operand
 /// work); `decode(_:address:)` adds the mnemonic, operands and encoding layout. Both run the
 /// same core over the tables generated from the opcode map; neither reads past the buffer nor
@@ -9,8 +11,12 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     let forms: UnsafeMutablePointer<UInt64>
     let formOperands: UnsafeMutablePointer<UInt64>
     /// The length shortcut (FastLengthTables), nil while those tables are being built.
-    let fastTables: FastLengthTables?
+    /// Unowned and unsafe: the tables live for the process (cached, never freed), and a strong
+    /// reference would cost a retain/release on every `length(of:)`.
+    unowned(unsafe) let fastTables: FastLengthTables?
     let fast: UnsafeMutablePointer<UInt8>?
+    let fastReady: UnsafeMutablePointer<Atomic<UInt8>>?
+    let prefixClass: UnsafeMutablePointer<UInt8>
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
         self.init(mode: mode, vendor: vendor, fastTables: FastLengthTables.shared(mode: mode, vendor: vendor))
@@ -24,6 +30,8 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         formOperands = DecoderTables.shared.operands
         self.fastTables = fastTables
         fast = fastTables?.entries
+        fastReady = fastTables?.ready
+        prefixClass = FastLengthTables.prefixClass
     }
 
     /// Length and validity of the first instruction in `bytes`.
@@ -34,12 +42,12 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         // Shortcut for the common shapes (segment prefixes, at most one of 66/F3/F2, an optional
         // REX; one-byte or 0F map): with 15 bytes at hand nothing can be truncated, and reads
         // stop at p[8].
-        if bytes.count >= 15, let fast, let tables = fastTables {
+        if bytes.count >= 15, let fast, let fastReady {
             var i = 0
             var prefix = 0
             var usable = true
             while i < 4 {
-                let c = Int(FastLengthTables.prefixClass[Int(p[i])])
+                let c = Int(prefixClass[Int(p[i])])
                 if c == 0 { break }
                 if c >= 2 {
                     if c == 5 || prefix != 0 { usable = false; break }
@@ -62,7 +70,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                     b = p[i]
                 }
                 let row = ((prefix &* 3 &+ rex) &* 2 &+ map) &<< 8 | Int(b)
-                if !tables.isReady(row) { tables.fill(row) }
+                if fastReady[row].load(ordering: .acquiring) == 0 { fastTables?.fill(row) }
                 let e = fast[row &<< 8 | Int(p[i &+ 1])]
                 if e != 0 {
                     var n = i &+ Int(e & 0x1F)
