@@ -40,8 +40,9 @@ cov="${LLVM_COV:-$tools/llvm-cov}"
 export SWIFT_BACKTRACE=enable=no
 
 if [ "$build" = 1 ]; then
-    FUZZ_TARGETS="$targets" "$root/Scripts/fuzz-build.sh" coverage >"$out.coverage-build.log" 2>&1 ||
-        { tail -20 "$out.coverage-build.log" >&2; exit 2; }
+    mkdir -p "$out"
+    FUZZ_TARGETS="$targets" "$root/Scripts/fuzz-build.sh" coverage >"$out/coverage-build.log" 2>&1 ||
+        { tail -20 "$out/coverage-build.log" >&2; exit 2; }
 fi
 mkdir -p "$report"
 src="$out/src-coverage"

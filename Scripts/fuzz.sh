@@ -59,7 +59,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:symbolize=1}"
 export ASAN_SYMBOLIZER_PATH="${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer || echo /opt/swift/usr/bin/llvm-symbolizer)}"
 
 if [ "$build" = 1 ]; then
-    "$root/Scripts/fuzz-build.sh" fuzz >"$out.build.log" 2>&1 || { tail -30 "$out.build.log" >&2; echo "fuzz.sh: build failed ($out.build.log)" >&2; exit 2; }
+    mkdir -p "$out"
+    "$root/Scripts/fuzz-build.sh" fuzz >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; echo "fuzz.sh: build failed ($out/build.log)" >&2; exit 2; }
 fi
 
 # options TARGET: the [libfuzzer] lines of the target's options file as -name=value flags
@@ -92,13 +93,13 @@ stored() {
 # store TARGET FILE: unless a stored case has the same signature, minimize FILE and keep it as
 # Corpus/fuzz/regressions/<target>/<check>-<sha1 8> with <name>.txt (the target's report).
 store() {
-    local t="$1" f="$2" min="$2.min" sig old
-    sig="$(signature "$t" "$f")"
+    local t="$1" f="$2" min="$2.min" sig="${3:-}" old
+    [ -n "$sig" ] || sig="$(signature "$t" "$f")"
+    for seen in "${seen_signatures[@]:-}"; do [ "$seen" = "$t $sig" ] && return; done
+    seen_signatures+=("$t $sig")
     old="$(stored "$t" "$sig")"
     if [ -n "$old" ]; then echo "  known: $sig ($(basename "${old%.txt}"))"; return; fi
     status=1
-    for seen in "${seen_signatures[@]:-}"; do [ "$seen" = "$t $sig" ] && return; done
-    seen_signatures+=("$t $sig")
     "$out/bin/fuzz-$t" -minimize_crash=1 -max_total_time=20 -exact_artifact_path="$min" $(options "$t") "$f" >"$f.minimize.log" 2>&1
     [ -s "$min" ] && [ "$(signature "$t" "$min")" = "$sig" ] || cp "$f" "$min"
     local dir="$root/Corpus/fuzz/regressions/$t" check
@@ -156,7 +157,19 @@ for t in $targets; do
         -print_final_stats=1 >"$log/$t/fuzz.log" 2>&1)
     grep -E '^#[0-9]+: cov' "$log/$t/fuzz.log" | tail -1 | sed 's/^/   /'
     crashes=$(find "$log/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) ! -name '*.min' ! -name '*.log' | sort)
-    for f in $crashes; do store "$t" "$f"; done
+    [ -n "$crashes" ] || continue
+    # The signature of every crash file from one process (FUZZ_REPORT_ONLY: report, do not
+    # crash; libFuzzer prints `Running: FILE` before each), then one stored case per signature.
+    echo "$crashes" | xargs env FUZZ_REPORT_ONLY=1 "$out/bin/fuzz-$t" -runs=1 2>&1 |
+        awk '/^Running: / { f = $2 } /^signature: / { print f "\t" substr($0, 12) }' >"$log/$t/signatures.tsv"
+    echo "   $(echo "$crashes" | wc -l) crash files, $(cut -f2 "$log/$t/signatures.tsv" | sort -u | wc -l) signatures ($log/$t/signatures.tsv)"
+    for f in $crashes; do
+        sig="$(grep -m1 -F "$f	" "$log/$t/signatures.tsv" | cut -f2)"
+        if [ -n "$sig" ]; then
+            for seen in "${seen_signatures[@]:-}"; do [ "$seen" = "$t $sig" ] && continue 2; done
+        fi
+        store "$t" "$f" "$sig"
+    done
 done
 exit $status
 exit

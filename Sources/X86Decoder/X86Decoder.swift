@@ -11,9 +11,8 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     let forms: UnsafeMutablePointer<UInt64>
     let formOperands: UnsafeMutablePointer<UInt64>
     /// The length shortcut (FastLengthTables), nil while those tables are being built.
-    /// Unowned and unsafe: the tables live for the process (cached, never freed), and a strong
-    /// reference would cost a retain/release on every `length(of:)`.
-    unowned(unsafe) let fastTables: FastLengthTables?
+    /// Raw pointers into the process-lifetime tables: a class reference here would cost a
+    /// retain/release on every `length(of:)`.
     let fast: UnsafeMutablePointer<UInt8>?
     let fastReady: UnsafeMutablePointer<Atomic<UInt8>>?
     let prefixClass: UnsafeMutablePointer<UInt8>
@@ -28,7 +27,6 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         nodes = DecoderTables.shared.nodes
         forms = DecoderTables.shared.forms
         formOperands = DecoderTables.shared.operands
-        self.fastTables = fastTables
         fast = fastTables?.entries
         fastReady = fastTables?.ready
         prefixClass = FastLengthTables.prefixClass
@@ -70,7 +68,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                     b = p[i]
                 }
                 let row = ((prefix &* 3 &+ rex) &* 2 &+ map) &<< 8 | Int(b)
-                if fastReady[row].load(ordering: .acquiring) == 0 { fastTables?.fill(row) }
+                if fastReady[row].load(ordering: .acquiring) == 0 { FastLengthTables.shared(mode: mode, vendor: vendor).fill(row) }
                 let e = fast[row &<< 8 | Int(p[i &+ 1])]
                 if e != 0 {
                     var n = i &+ Int(e & 0x1F)
