@@ -161,7 +161,8 @@ for t in $targets; do
     # The signature of every crash file from one process (FUZZ_REPORT_ONLY: report, do not
     # crash; libFuzzer prints `Running: FILE` before each), then one stored case per signature.
     echo "$crashes" | xargs env FUZZ_REPORT_ONLY=1 "$out/bin/fuzz-$t" -runs=1 2>&1 |
-        awk '/^Running: / { f = $2 } /^signature: / { print f "\t" substr($0, 12) }' >"$log/$t/signatures.tsv"
+        awk '/^Running: / { f = $2 } /^signature: / { s = substr($0, 12) }
+             /^(difftest repro|show: |code: )/ { if (s != "") { print f "\t" s "\t" $0; s = "" } }' >"$log/$t/signatures.tsv"
     echo "   $(echo "$crashes" | wc -l) crash files, $(cut -f2 "$log/$t/signatures.tsv" | sort -u | wc -l) signatures ($log/$t/signatures.tsv)"
     for f in $crashes; do
         sig="$(grep -m1 -F "$f	" "$log/$t/signatures.tsv" | cut -f2)"

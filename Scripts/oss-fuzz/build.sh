@@ -1,7 +1,7 @@
 #!/bin/bash -eu
 # OSS-Fuzz / ClusterFuzzLite build script for difftest (issue 6). Run by the base-builder-swift
 # image with $SRC, $OUT, $WORK and $SANITIZER set; locally:
-#   SRC=$PWD/.. OUT=/tmp/fuzz-out WORK=/tmp/fuzz-work SANITIZER=address Scripts/oss-fuzz/build.sh
+#   DIFFTEST_ROOT=$PWD OUT=/tmp/fuzz-out WORK=/tmp/fuzz-work SANITIZER=address Scripts/oss-fuzz/build.sh
 #
 # Builds the three libFuzzer targets with Scripts/fuzz-build.sh (swiftc, outside SwiftPM; the
 # Swift runtime linked statically, FUZZ_STATIC=1), and puts next to each binary in $OUT what

@@ -49,14 +49,15 @@ struct SeedVector {
         return out
     }
 
-    /// 64-bit vectors that decode as legacy-map instructions (the emulator's ISA), at most
-    /// three per mnemonic, in the default machine state of `EmulatorFuzzInput.encode`.
+    /// 64-bit vectors that decode, at most three per mnemonic, in the default machine state of
+    /// `EmulatorFuzzInput.encode`. VEX forms are kept: BMI1/BMI2 (ANDN, BEXTR, SHLX, MULX …) are
+    /// VEX-encoded GPR instructions the emulator runs; vector forms cost one `unsupported` step.
     static func emulatorSeeds(_ vectors: [SeedVector]) -> [(String, [UInt8])] {
         var perMnemonic: [String: Int] = [:]
         var out: [(String, [UInt8])] = []
         for v in vectors where v.mode == .bits64 {
             let profile = v.vendor ?? .amd
-            guard let i = X86Decoder(mode: .bits64, vendor: profile).decode(v.bytes).instruction, i.encoding == .legacy else { continue }
+            guard let i = X86Decoder(mode: .bits64, vendor: profile).decode(v.bytes).instruction else { continue }
             let n = perMnemonic[i.mnemonic, default: 0]
             if n >= 3 { continue }
             perMnemonic[i.mnemonic] = n + 1
