@@ -48,6 +48,9 @@ for mode in $modes; do
     done
 done
 
+# Coverage-guided fuzzing of the decoder and emulator (Scripts/nightly-fuzz.sh).
+Scripts/nightly-fuzz.sh "$out/fuzz"; rc=$?; if [ "$rc" -eq 1 ]; then status=1; elif [ "$rc" -ne 0 ]; then exit 2; fi
+
 "$bin" report --corpus Corpus --out "$out/corpus" || exit 2
 echo "nightly $date: reports in $out (exit $status)"
 exit $status
