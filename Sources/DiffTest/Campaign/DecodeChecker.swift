@@ -8,7 +8,7 @@ public final class DecodeChecker {
     public let project = ProjectOracle()
     public let others: [DecodeOracle]
     /// One decoder per (mode, vendor), for the opcode map and byte of a signature.
-    private var decoders: [Int: X86Decoder] = [:]
+    private var decoders = DecoderCache()
 
     public init(others: [DecodeOracle]) {
         self.others = others.filter { $0.name != "project" }
@@ -30,13 +30,7 @@ public final class DecodeChecker {
         return v
     }
 
-    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder {
-        let key = mode.bits * 2 + (vendor == .amd ? 1 : 0)
-        if let d = decoders[key] { return d }
-        let d = X86Decoder(mode: mode, vendor: vendor)
-        decoders[key] = d
-        return d
-    }
+    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder { decoders.decoder(mode, vendor) }
 
     /// The findings of one case, one per disagreeing oracle, in oracle order. Empty when every
     /// oracle agrees with the project after normalization.

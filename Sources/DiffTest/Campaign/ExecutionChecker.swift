@@ -21,7 +21,7 @@ public final class ExecutionChecker {
     public static let oracleNames = ["emulator", "unicorn"]
 
     public let oracles: [ExecutionOracle]
-    private var decoders: [Int: X86Decoder] = [:]
+    private var decoders = DecoderCache()
 
     /// True when `names` names only execution oracles.
     public static func isExecution(_ names: [String]) -> Bool {
@@ -54,13 +54,7 @@ public final class ExecutionChecker {
         return v
     }
 
-    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder {
-        let key = mode.bits * 2 + (vendor == .amd ? 1 : 0)
-        if let d = decoders[key] { return d }
-        let d = X86Decoder(mode: mode, vendor: vendor)
-        decoders[key] = d
-        return d
-    }
+    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder { decoders.decoder(mode, vendor) }
 
     public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
         guard let caseState = c.state, let state = try? MachineState(caseState: caseState) else { return [] }
