@@ -90,13 +90,14 @@ public enum KnownExecutionBugs {
             }),
         KnownExecutionBug(
             id: "unicorn-null-ss", oracle: "unicorn",
-            summary: "SS reads as 0 (Unicorn starts with null selectors); the Linux x86-64 user-mode SS is 0x2b",
-            example: "668c517c (mov [rcx+0x7c], ss)", oracleSays: "0x0000", truth: "0x002b on Linux x86-64 (arch/x86/include/asm/segment.h __USER_DS)",
-            evidence: "Linux __USER_DS = 0x2b; the emulator's Linux profile; the CPU in the native sandbox reads 0x2b.",
+            summary: "SS and CS read as 0 (Unicorn starts with null selectors); the Linux x86-64 user-mode SS is 0x2b, CS 0x33",
+            example: "668c517c (mov [rcx+0x7c], ss), f3488ccf (mov rdi, cs)", oracleSays: "0x0000",
+            truth: "SS 0x002b, CS 0x0033 on Linux x86-64 (arch/x86/include/asm/segment.h __USER_DS, __USER_CS)",
+            evidence: "Linux __USER_DS = 0x2b, __USER_CS = 0x33; the emulator's Linux profile; the CPU in the native sandbox reads 0x2b and 0x33.",
             fields: ["memory", "register"],
             matches: { c, _, _, _, _ in
                 let (op, next, _) = opcode(c.bytes)
-                return op == 0x8C && next.map { $0 >> 3 & 7 == 2 } == true
+                return op == 0x8C && next.map { $0 >> 3 & 7 == 2 || $0 >> 3 & 7 == 1 } == true
             }),
-    ]
+    ] + unicornSemantics
 }

@@ -6,7 +6,8 @@ import X86Decoder
 /// Flags: CMPS/SCAS set the six status flags as CMP (source − destination for CMPS, rAX −
 /// [rDI] for SCAS); the others change none. A REP with a count of 0 changes nothing.
 /// Each iteration commits its register updates before the next begins, so a fault in
-/// iteration k leaves RCX/RSI/RDI as the CPU does (RIP at the instruction). After
+/// iteration k leaves RCX/RSI/RDI as the CPU does (RIP at the instruction). CMPS reads
+/// ES:[rDI] before [rSI] (the #PF address when both fault; measured on AMD, not on Intel). After
 /// `repIterationsPerStep` iterations the step ends with RIP still on the instruction.
 /// The SSE mnemonics that share the names `movsd`/`cmpsd` (F2 0F 10 / F2 0F C2) are not strings:
 /// `unsupported`.
@@ -47,8 +48,10 @@ extension Emulator {
                 state.write(gpr: 0, size: size, v)
                 state.gpr[6] = (si &+ step) & amask
             case .cmps:
-                let a = try load(sourceBase &+ si, size)
+                // ES:[rDI] is read first: with both operands unmapped the CPU reports the #PF
+                // at rDI (measured on Zen 4: `66 a7` with RSI 0x80, RDI 0 faults at 0).
                 let b = try load(di, size)
+                let a = try load(sourceBase &+ si, size)
                 f = FlagMath.sub(a, b, borrow: false, size: size).1
                 setStatus(f)
                 state.gpr[6] = (si &+ step) & amask

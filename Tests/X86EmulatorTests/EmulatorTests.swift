@@ -91,6 +91,14 @@ import X86Emulator
         #expect(o == .completed && e.state.gpr[1] == 0 && e.state.rflags & RFlags.zero != 0)
     }
 
+    /// Campaign regression (emulator vs Unicorn, confirmed on the Zen 4 host): with both
+    /// operands unmapped, CMPS faults at ES:[rDI], not at [rSI].
+    @Test func cmpsFaultsAtDestinationFirst() {
+        let (o, e) = Self.run("66 a7") { $0.gpr[6] = 0x80; $0.gpr[7] = 0 }
+        #expect(o == .exception(.pageFault(0)))
+        #expect(e.state.rip == Self.code)
+    }
+
     @Test func segmentLoads() {
         #expect(Self.run("8e e0") { $0.gpr[0] = 0x2B; $0.fsBase = 5 }.1.state.fsBase == 0)
         #expect(Self.run("8e e0") { $0.gpr[0] = 0x13 }.0 == .exception(X86Exception(.GP, errorCode: 0x10)))

@@ -30,6 +30,11 @@ public final class UnicornOracle: ExecutionOracle {
     let uc: OpaquePointer
     let recorder: Recorder
     let ctl: UCCtl
+    /// The CPU context right after set-up (registers, segment caches, control registers,
+    /// QEMU's hidden flags), restored before every case: some instructions leave state behind
+    /// that registers alone do not reset (a faulting IRETQ at CPL0 made a later POPCNT "complete"
+    /// without executing), so a case's result must not depend on the cases run before it.
+    let initialContext: OpaquePointer
 
     typealias HookAdd = @convention(c) (OpaquePointer?, UnsafeMutablePointer<uc_hook>?, Int32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UInt64, UInt64, Int32) -> uc_err
     typealias UCCtl = @convention(c) (OpaquePointer?, UInt32, UInt64, UInt64) -> uc_err
@@ -99,9 +104,18 @@ public final class UnicornOracle: ExecutionOracle {
             uc_close(engine)
             throw SetupError(description: "unicorn: uc_hook_add failed")
         }
+        var context: OpaquePointer?
+        guard uc_context_alloc(engine, &context) == UC_ERR_OK, let context, uc_context_save(engine, context) == UC_ERR_OK else {
+            uc_close(engine)
+            throw SetupError(description: "unicorn: uc_context_alloc/save failed")
+        }
+        initialContext = context
     }
 
-    deinit { uc_close(uc) }
+    deinit {
+        uc_context_free(initialContext)
+        uc_close(uc)
+    }
 
     static let pageSize: UInt64 = 4096
     static let zeroPage = [UInt8](repeating: 0, count: 4096)
@@ -135,6 +149,7 @@ public final class UnicornOracle: ExecutionOracle {
         _ = ctl(uc, removeCache, state.cpu.rip, codeEnd)
 
         var s = state.cpu
+        _ = uc_context_restore(uc, initialContext)
         for (n, reg) in Self.registers.enumerated() { var v = s.gpr[n]; uc_reg_write(uc, reg, &v) }
         var v = s.rflags
         uc_reg_write(uc, Int32(UC_X86_REG_RFLAGS.rawValue), &v)
@@ -147,16 +162,16 @@ public final class UnicornOracle: ExecutionOracle {
         // Until the end of the buffer: the instruction's own length is Unicorn's decision.
         // With count 1, Unicorn stops a REP string instruction after one iteration (RIP stays
         // on it); the CPU completes every iteration in one instruction: run it again while RIP
-        // is still on it, RCX is not 0 and no hook stopped it (bounded; the data window faults
-        // long before).
+        // is still on it and no hook stopped it (bounded; the data window faults long before).
+        // After the last iteration (RCX now 0) Unicorn still stands on the instruction: one more
+        // run takes its exit test and moves RIP past it, as the CPU's single instruction does.
         var err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
         if Self.isRepString(bytes) {
             var iterations = 0
             while err == UC_ERR_OK && recorder.unmapped == nil && recorder.interrupt == nil && iterations < 100_000 {
-                var rip: UInt64 = 0, rcx: UInt64 = 0
+                var rip: UInt64 = 0
                 uc_reg_read(uc, Int32(UC_X86_REG_RIP.rawValue), &rip)
-                uc_reg_read(uc, Int32(UC_X86_REG_RCX.rawValue), &rcx)
-                guard rip == s.rip, rcx != 0 else { break }
+                guard rip == s.rip else { break }
                 err = uc_emu_start(uc, s.rip, codeEnd, 0, 1)
                 iterations += 1
             }
