@@ -56,13 +56,13 @@ extension KnownOracleBugs {
         KnownOracleBug(
             id: "capstone-prefix-before-vex", oracle: "capstone", summary: "accepts 66/F2/F3 before a VEX or EVEX prefix",
             example: .init("66c5f9fec0", .bits64), observed: .init(valid: true, length: 5, mnemonic: "vpaddd"),
-            oracleSays: "vpaddd xmm0, xmm0, xmm0 (5 bytes); also f3/f2 c5, 66/f3 c4, 66/f2 62 (F0 and REX are rejected)",
+            oracleSays: "vpaddd xmm0, xmm0, xmm0 (5 bytes); also f3/f2 c5, 66/f3 c4, 66/f2 62, f3 8f e8 … (XOP) (F0 and REX are rejected)",
             truth: "#UD: a legacy 66/F2/F3/LOCK or REX before VEX/EVEX",
             evidence: "Zydis: invalid (illegal-legacy-prefix); 67 and segment prefixes before VEX are accepted by both. CPU: #UD.",
             field: "valid", control: .init("67c5f9fec0", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return field == "valid" && answer.valid && p.startsVexOrEvex && (p.has(0x66) || p.has(0xF2) || p.has(0xF3))
+                return field == "valid" && answer.valid && (p.startsVexOrEvex || p.startsXop) && (p.has(0x66) || p.has(0xF2) || p.has(0xF3))
                     && others.rejected(for: ["illegal-legacy-prefix", "prefix-before-vex"])
             }),
         KnownOracleBug(
@@ -78,11 +78,16 @@ extension KnownOracleBugs {
                 guard field == "valid", answer.valid, p.at(0) == 0x0F, !p.startsVexOrEvex, others.rejected,
                       others.rejected(for: ["bad-mandatory-prefix", "decoding-error"]) else { return false }
                 // A LOCK goes too (f0 47 f2 0f ec: Capstone ignores it as well, see capstone-lock-nonlockable).
-                let dropped = (0..<p.opcode).filter { [0x66, 0xF2, 0xF3, 0xF0].contains(bytes[$0]) }
-                guard dropped.contains(where: { bytes[$0] != 0xF0 }), let length = answer.length else { return false }
-                let twin = bytes.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
-                let t = projectAnswer(twin, mode, vendor)
-                return t.valid && t.mnemonic == answer.mnemonic && t.length == length - dropped.count
+                // First only F2/F3 (f3 66 0f 14: Capstone takes the 66 form), then 66 as well.
+                guard let length = answer.length else { return false }
+                for drop: Set<UInt8> in [[0xF2, 0xF3, 0xF0], [0x66, 0xF2, 0xF3, 0xF0]] {
+                    let dropped = (0..<p.opcode).filter { drop.contains(bytes[$0]) }
+                    guard dropped.contains(where: { bytes[$0] != 0xF0 }) else { continue }
+                    let twin = bytes.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+                    let t = projectAnswer(twin, mode, vendor)
+                    if t.valid && t.mnemonic == answer.mnemonic && t.length == length - dropped.count { return true }
+                }
+                return false
             }),
         KnownOracleBug(
             id: "capstone-mpx-as-nop", oracle: "capstone",
@@ -133,10 +138,12 @@ extension KnownOracleBugs {
             truth: "nop edx, edi (reserved-NOP, 3 bytes)",
             evidence: "Zydis: nop edx, edi. CPU: 0f 18 c0, 0f 1a c0, 0f 1d c0, 0f 1e c0, 0f 1f c0 execute, 3 bytes.",
             field: "valid", control: .init("0f19c0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard field == "valid", !answer.valid, p.at(0) == 0x0F, let op = p.at(1), let m = p.modrm(at: 2), m.mod == 3 else { return false }
-                return ((op == 0x18 && m.reg < 4) || (0x1A...0x1F).contains(op)) && others.accepted
+                guard (op == 0x18 && m.reg < 4) || (0x1A...0x1F).contains(op) else { return false }
+                // For AMD Zydis decodes 0f 1a/1b as MPX and may reject them (zydis-mpx-on-amd).
+                return others.accepted || (vendor == .amd && (op == 0x1A || op == 0x1B) && others["project"]?.mnemonic == "nop")
             }),
         KnownOracleBug(
             id: "capstone-fence-nonzero-rm", oracle: "capstone", summary: "rejects LFENCE/MFENCE/SFENCE with ModRM.rm != 0",
@@ -178,9 +185,12 @@ extension KnownOracleBugs {
             oracleSays: "invalid for 66/F2/F3/segment/REX 0f ff …; 0f ff alone is ud0", truth: "ud0 with the prefix: Intel 66 0f ff c0 is 4 bytes, AMD 3",
             evidence: "Zydis: ud0, 4 bytes. CPU (Zen 4): 64 0f ff de and 45 0f ff 0c e7 #UD with 3 bytes mapped (the prefix is consumed, 0f ff is UD0).",
             field: "valid", control: .init("0fffc0", .bits64, .amd),
-            matches: { bytes, mode, _, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return field == "valid" && !answer.valid && p.opcode > 0 && p.at(0) == 0x0F && p.at(1) == 0xFF && others.accepted
+                guard field == "valid", !answer.valid, p.opcode > 0, p.at(0) == 0x0F, p.at(1) == 0xFF else { return false }
+                // For AMD Zydis may reject it for the ModRM it wrongly wants (zydis-ud0-modrm-amd).
+                return others.accepted || (vendor == .amd && others["project"]?.mnemonic == "ud0"
+                    && others["zydis"].map { $0.valid || $0.reason == "no-more-data" } == true)
             }),
         KnownOracleBug(
             id: "capstone-moffs-66-then-rep", oracle: "capstone", summary: "rejects MOV moffs (a0-a3) when 66 comes before F2/F3",
@@ -230,8 +240,10 @@ extension KnownOracleBugs {
         "enclv", "pconfig", "wrmsrns", "rdmsrlist", "wrmsrlist", "serialize", "rdpkru", "wrpkru", "monitorx", "mwaitx",
         "clzero", "rdpru", "invlpgb", "tlbsync", "mcommit", "rmpadjust", "rmpupdate", "psmash", "pvalidate", "rmpquery",
         "movdiri", "movdir64b", "enqcmd", "enqcmds", "incsspd", "incsspq", "saveprevssp", "rstorssp", "setssbsy", "wrssd", "wrssq", "wrussd",
-        "wrussq", "ptwrite", "xsusldtrk", "xresldtrk", "hreset", "uiret", "testui", "clui", "stui", "gf2p8affineqb",
-        "gf2p8affineinvqb", "gf2p8mulb", "lkgs",
+        "wrussq", "ptwrite", "umonitor", "umwait", "tpause", "xsusldtrk", "xresldtrk", "hreset", "uiret", "testui", "clui", "stui", "gf2p8affineqb",
+        "gf2p8affineinvqb", "gf2p8mulb", "lkgs", "tdcall", "seamcall", "seamret", "seamops", "aesenc128kl", "aesdec128kl",
+        "aesenc256kl", "aesdec256kl", "aesencwide128kl", "aesdecwide128kl", "aesencwide256kl", "aesdecwide256kl", "encodekey128",
+        "encodekey256", "loadiwkey", "clrssbsy", "senduipi",
     ]
 
     /// Lengths Capstone gets wrong.
@@ -244,7 +256,9 @@ extension KnownOracleBugs {
             field: "length", control: .init("0f0b", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard field == "length", p.at(0) == 0x0F, p.at(1) == 0xB9, answer.length == p.opcode + 2, let m = p.modrmBytes(at: 2) else { return false }
+                guard p.at(0) == 0x0F, p.at(1) == 0xB9, answer.length == p.opcode + 2 else { return false }
+                if field == "valid" { return modrmCutOff(p, bytes, others) }
+                guard field == "length", let m = p.modrmBytes(at: 2) else { return false }
                 return others.agreedLength == p.opcode + 2 + m
             }),
         KnownOracleBug(
@@ -255,8 +269,9 @@ extension KnownOracleBugs {
             field: "length", control: .init("0fff15d63ea2b1901c", .bits64, .amd),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard vendor == .intel, field == "length", p.at(0) == 0x0F, p.at(1) == 0xFF, answer.length == p.opcode + 2,
-                      let m = p.modrmBytes(at: 2) else { return false }
+                guard vendor == .intel, p.at(0) == 0x0F, p.at(1) == 0xFF, answer.length == p.opcode + 2 else { return false }
+                if field == "valid" { return modrmCutOff(p, bytes, others) }
+                guard field == "length", let m = p.modrmBytes(at: 2) else { return false }
                 return others.agreedLength == p.opcode + 2 + m
             }),
         KnownOracleBug(
@@ -282,6 +297,10 @@ extension KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard mode == .bits64, p.has(0x67), !p.has(0x66), p.rexW else { return false }
+                // 67 4c c2 c4 e1 1f: the 4 immediate bytes Capstone wants are not there.
+                if field == "valid" && p.at(0) == 0xC2 && !answer.valid && bytes.count < p.opcode + 5 {
+                    return others.agreedLength == p.opcode + 3
+                }
                 if field == "valid" {
                     // The 66-selected form: the bytes with 66 for 67 are Capstone's instruction.
                     guard answer.valid, p.at(0) == 0x0F, others.rejected, others.rejected(for: ["bad-mandatory-prefix", "decoding-error"]),
@@ -335,14 +354,18 @@ extension KnownOracleBugs {
             example: .init("66e82e1b88e6", .bits64, .intel), observed: .init(valid: true, length: 4, mnemonic: "call"),
             oracleSays: "call 0x1b32 (4 bytes): the AMD rule, whatever the vendor",
             truth: "Intel: 66 is ignored, call rel32, 6 bytes",
-            evidence: "Zydis (Intel): 6 bytes; Zydis with AMD branches: 4. CPU (AMD Zen 3): 4, as Capstone, which is right for amd.",
+            evidence: "Zydis (Intel): 6 bytes; Zydis with AMD branches: 4. CPU (AMD Zen 3): 4, as Capstone, which is right for amd. Where the rel32 does not fit the buffer or the 15-byte limit (66 0f 85 00 00; 12 prefixes + 66 e9) Capstone's 16-bit form makes it valid while Zydis and the project reject it.",
             field: "length", control: .init("66e82e1b88e6", .bits64, .amd),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard vendor == .intel, mode == .bits64, field == "length", p.has(0x66), !p.rexW, let op = p.at(0) else { return false }
+                guard vendor == .intel, mode == .bits64, field == "length" || field == "valid", p.has(0x66), !p.rexW,
+                      let op = p.at(0) else { return false }
                 let opcodeEnd = op == 0x0F ? p.opcode + 2 : p.opcode + 1
                 let branch = op == 0xE8 || op == 0xE9 || (op == 0x0F && p.at(1).map { $0 & 0xF0 == 0x80 } == true)
-                return branch && answer.length == opcodeEnd + 2 && others.agreedLength == opcodeEnd + 4
+                guard branch, answer.length == opcodeEnd + 2 else { return false }
+                // The rel32 is cut off by the buffer or by the 15-byte limit (66 0f 85 00 00: Capstone jne, 5 bytes).
+                if field == "valid" { return others.rejected && (opcodeEnd + 4 > bytes.count || opcodeEnd + 4 > 15) }
+                return others.agreedLength == opcodeEnd + 4
             }),
         KnownOracleBug(
             id: "capstone-64bit-fs-gs-shadowed", oracle: "capstone",
@@ -381,4 +404,14 @@ extension KnownOracleBugs {
                 return mem.kind == .memory && mem.size != reg + 2 && others.values.contains { $0.operands.last?.size == reg + 2 }
             }),
     ]
+}
+
+extension KnownOracleBugs {
+    /// Capstone's ModRM-less UD0/UD1 fits the buffer, the real one does not: the ModRM, SIB or
+    /// displacement is missing, or it would pass 15 bytes (0f ff a9 alone: Capstone ud0, 2 bytes).
+    static func modrmCutOff(_ p: PrefixScan, _ bytes: [UInt8], _ others: [String: DecodeAnswer]) -> Bool {
+        guard others.rejected(for: ["truncated", "no-more-data", "too-long", "instruction-too-long"]), others.rejected else { return false }
+        guard let m = p.modrmBytes(at: 2) else { return true }
+        return p.opcode + 2 + m > min(bytes.count, 15)
+    }
 }

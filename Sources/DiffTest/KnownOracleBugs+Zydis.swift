@@ -26,7 +26,12 @@ extension KnownOracleBugs {
             field: "length", control: .init("0fff15d63ea2b1901c", .bits64, .intel),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard vendor == .amd, field == "length", p.at(0) == 0x0F, p.at(1) == 0xFF, let m = p.modrmBytes(at: 2) else { return false }
+                guard vendor == .amd, p.at(0) == 0x0F, p.at(1) == 0xFF else { return false }
+                // The ModRM it wants is cut off (36 36 36 36 0f ff 05: no displacement follows).
+                if field == "valid" {
+                    return !answer.valid && answer.reason == "no-more-data" && others["project"].map { $0.valid && $0.length == p.opcode + 2 } == true
+                }
+                guard field == "length", let m = p.modrmBytes(at: 2) else { return false }
                 return answer.length == p.opcode + 2 + m && others.agreedLength == p.opcode + 2
             }),
         KnownOracleBug(

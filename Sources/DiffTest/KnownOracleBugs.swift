@@ -12,7 +12,7 @@ import X86Decoder
 /// Reasons quoted from other oracles: Zydis status names (ZydisOracle.statusNames) and the
 /// project's InvalidReason names.
 public enum KnownOracleBugs {
-    public static let all: [KnownOracleBug] = capstone + capstoneVector + zydis
+    public static let all: [KnownOracleBug] = capstone + capstoneVector + zydis + operandBugs
 
     /// The decoders whose answers matchers read. A CPU oracle (`native-length`) is left out: what
     /// the CPU does is each entry's recorded evidence, and where it disagrees with the project
@@ -123,12 +123,14 @@ public enum KnownOracleBugs {
         KnownOracleBug(
             id: "capstone-vsib-without-sib", oracle: "capstone", summary: "accepts VEX gathers without a SIB byte",
             example: .init("c4829591172227", .bits64), observed: .init(valid: true, length: 5, mnemonic: "vpgatherqq"),
-            oracleSays: "vpgatherqq ymm2, qword ptr [r15], ymm13 (5 bytes)", truth: "#UD: VSIB addressing needs ModRM.rm = 100b (a SIB byte)",
+            oracleSays: "vpgatherqq ymm2, qword ptr [r15], ymm13 (5 bytes); also 16-bit addressing (16-bit c4 e2 f9 92 14: vgatherdpd xmm2, [si], xmm0)", truth: "#UD: VSIB addressing needs ModRM.rm = 100b (a SIB byte)",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): c4 82 95 91 17 #UD; c4 82 95 91 14 22 (with SIB) decodes.",
             field: "valid", control: .init("c4829591142227", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard field == "valid", answer.valid, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod != 3, m.rm != 4,
+                // 16-bit addressing has no SIB byte at all (16-bit c4 e2 f9 92 14).
+                guard field == "valid", answer.valid, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod != 3,
+                      m.rm != 4 || p.addressSize == 16,
                       let name = answer.mnemonic else { return false }
                 return (name.contains("gather") || name.contains("scatter")) && others.rejected
             }),

@@ -78,12 +78,14 @@ public enum OperandType: UInt8, Sendable, CaseIterable {
     case none = 0
     case b, w, d, q, dq, qq, oq, v, z, y, s, a, p, t, ps, pd, ss, sd, pi, si
     case x, h, qx, ox, e, st, fx, xs, mb, c, sh
+    /// A 384-bit Key Locker handle (AESENC128KL m384): 48 bytes.
+    case kl
 
     public static let spellings: [String: OperandType] = [
         "": .none, "b": .b, "w": .w, "d": .d, "q": .q, "dq": .dq, "qq": .qq, "oq": .oq, "v": .v, "z": .z,
         "y": .y, "s": .s, "a": .a, "p": .p, "t": .t, "ps": .ps, "pd": .pd, "ss": .ss, "sd": .sd, "pi": .pi,
         "si": .si, "x": .x, "h": .h, "qx": .qx, "ox": .ox, "e": .e, "st": .st, "fx": .fx, "xs": .xs, "mb": .mb,
-        "c": .c, "sh": .sh,
+        "c": .c, "sh": .sh, "kl": .kl,
     ]
 }
 

@@ -62,6 +62,9 @@ struct OperandBuilder {
     let address: UInt64
     /// Which immediate field the next I/J operand reads (ENTER and EXTRQ have two).
     var immediateIndex = 0
+    /// An is4 register (imm8[7:4]) was built: an `Ib` after it is the rest of that byte,
+    /// imm8[3:0] (VPERMIL2PS/PD's m2z selector; Zydis and Capstone give 0xd for `… 7d`).
+    var sawIs4 = false
 
     init(p: UnsafePointer<UInt8>, rp: UnsafePointer<RawDecode>, decoder: X86Decoder, address: UInt64) {
         self.p = p
@@ -108,6 +111,7 @@ struct OperandBuilder {
         case .e: return osize == 16 ? 14 : 28
         case .st: return osize == 16 ? 94 : 108
         case .fx: return 512
+        case .kl: return 48
         }
     }
 
@@ -158,6 +162,7 @@ struct OperandBuilder {
             return .memory(memory(size(t)))
         case .vvvvVector: return .register(.vector(vvvv | r.v2 << 4, size: size(t)))
         case .is4Vector:
+            sawIs4 = true
             let byte = p[r.immPos]
             return .register(.vector(is64 ? byte >> 4 : (byte >> 4) & 7, size: size(t)))
         case .mmxReg: return .register(Register(.mmx, r.regField))
@@ -196,6 +201,7 @@ struct OperandBuilder {
         case .immediate:
             let (v, n) = nextImmediate()
             if t == .z && r.operandSize == 64 { return .immediate(value: Self.signExtend(v, from: 4), size: 8) }
+            if sawIs4 { return .immediate(value: v & 0x0F, size: 1) }
             return .immediate(value: v, size: UInt8(n))
         case .immediateSignExtended:
             let (v, _) = nextImmediate()

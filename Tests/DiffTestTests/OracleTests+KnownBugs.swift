@@ -119,14 +119,16 @@ extension OracleTests {
             }
         }
 
-        /// A disagreement no entry explains stays unexplained: Capstone's 16-bit mode ignoring a
-        /// mandatory 66 (`66 0f 58 c1` is addpd, Capstone says addps) is not in the registry.
+        /// A disagreement no entry explains stays unexplained: Zydis takes the 3E of a 16-bit
+        /// near indirect JMP as NOTRACK and drops the DS override (`3e ff 63 6d` is "jmp word
+        /// ptr ss:[bp + di + 0x6d]" there, ds to the project and Capstone); whether the CPU uses
+        /// DS there is not settled, and the registry has no entry for it.
         @Test func unregisteredDisagreementIsNotExplained() throws {
-            let (bytes, answers) = try Self.answers(.init("660f58c1", .bits16))
-            let fields = Self.differences(answers, oracle: "capstone")
-            #expect(fields.contains { $0.field == "mnemonic" })
+            let (bytes, answers) = try Self.answers(.init("3eff636d", .bits16))
+            let fields = Self.differences(answers, oracle: "zydis")
+            #expect(fields.contains { $0.field == "operand[0].segment" })
             for d in fields {
-                #expect(knownBug(oracle: "capstone", bytes: bytes, mode: .bits16, vendor: .intel, answers: answers, field: d.field) == nil)
+                #expect(knownBug(oracle: "zydis", bytes: bytes, mode: .bits16, vendor: .intel, answers: answers, field: d.field) == nil)
             }
         }
     }

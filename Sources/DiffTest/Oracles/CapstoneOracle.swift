@@ -111,10 +111,17 @@ public final class CapstoneOracle: DecodeOracle {
         case 0x0F: shape.opcode0F = opcode[1]
         case 0x62: shape.evexMask = length > 4 ? opcode[3] & 7 : 0
         case 0xC4...0xC5 where opcode[1] != 0: break  // VEX (LES/LDS have opcode[1] == 0)
-        case 0x8F where opcode[1] != 0: break  // XOP
+        case 0x8F where opcode[1] != 0:  // XOP
+            let scan = PrefixScan(bytes, mode)
+            shape.xopMapA = scan.startsXop && scan.at(1).map { $0 & 0x1F == 0x0A } == true
         default: shape.legacyOpcode = opcode[0]
         }
         shape.modrmReg = (x86.modrm >> 3) & 7
+        shape.rexW = x86.rex & 0x08 != 0
+        let scan = PrefixScan(bytes, mode)
+        if let e = scan.evex, e.p0 & 7 == 3, let op = scan.vectorOpcode?.opcode, [0x1E, 0x1F, 0x3E, 0x3F].contains(op) {
+            shape.evexIntegerCompare = true
+        }
         shape.lastByte = length <= bytes.count ? bytes[length - 1] : nil
         let legacyOpcode = shape.legacyOpcode
         let relative = cs_insn_group(h, insn, UInt32(CS_GRP_BRANCH_RELATIVE.rawValue))
@@ -133,7 +140,8 @@ public final class CapstoneOracle: DecodeOracle {
                     operands.append(Normalization.relative(UInt64(bitPattern: op.imm), mode: mode))
                 case X86_OP_IMM:
                     let sizes = legacyOpcode.flatMap { Normalization.capstoneImmediateSizes[$0] }
-                    let size = sizes.flatMap { immediates < $0.count ? $0[immediates] : nil } ?? Int(op.size)
+                    let byte = Normalization.capstoneImmediateIsByte(shape: shape) ? 1 : nil
+                    let size = byte ?? sizes.flatMap { immediates < $0.count ? $0[immediates] : nil } ?? Int(op.size)
                     immediates += 1
                     operands.append(Normalization.immediate(UInt64(bitPattern: op.imm), size: size))
                 case X86_OP_MEM:

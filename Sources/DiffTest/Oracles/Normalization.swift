@@ -121,6 +121,14 @@ public enum Normalization {
         ("bnd", 16),
     ]
 
+    /// The general register numbered `n` (0-15) of `size` bytes (2, 4, 8): 2, 4 -> "dx", 9, 4 -> "r9d".
+    static func gprName(_ n: Int, size: Int) -> String? {
+        let low = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"]
+        guard (0..<16).contains(n) else { return nil }
+        if n >= 8 { return size == 2 ? "r\(n)w" : size == 4 ? "r\(n)d" : size == 8 ? "r\(n)" : nil }
+        return size == 2 ? low[n] : size == 4 ? "e" + low[n] : size == 8 ? "r" + low[n] : nil
+    }
+
     public static func register(_ raw: String) -> OperandAnswer {
         let name = registerName(raw)
         return .reg(name, size: registerSize(name))
@@ -212,6 +220,14 @@ public enum Normalization {
         /// EVEX.aaa (0 when not EVEX) and the instruction's last byte.
         var evexMask: UInt8 = 0
         var lastByte: UInt8?
+        /// XOP map 0Ah (`8f ea …`), whose forms take a 4-byte immediate.
+        var xopMapA = false
+        /// EVEX 0F3A 1E/1F/3E/3F (VPCMP[U]B/W/D/Q), whose predicate Capstone folds into the name.
+        var evexIntegerCompare = false
+        /// ModRM.rm with REX.B (0-15) when ModRM.mod is 11b (register form), else nil.
+        var modrmRM: UInt8?
+        /// REX.W was set (legacy encodings).
+        var rexW = false
         var isString: Bool { legacyOpcode.map(Normalization.stringOpcodes.contains) ?? false }
         var isMoffs: Bool { legacyOpcode.map { (0xA0...0xA3).contains($0) } ?? false }
     }
@@ -231,11 +247,25 @@ public enum Normalization {
     /// - folded compare predicates are unfolded (`0f c2 c1 01` "cmpltps xmm0, xmm1");
     /// - `91` is "xchg eax, ecx", the map's `xchg Zv,rAX` is "xchg ecx, eax" (Zydis agrees);
     /// - `d4 0a` / `d5 0a` are "aam" / "aad" without operand, the map's `aam Ib` has 0xa;
-    /// - hint NOPs as for Zydis (`0f 19 c8`: "nop eax, ecx").
+    /// - hint NOPs as for Zydis (`0f 19 c8`: "nop eax, ecx");
+    /// - `48 0f 6e c0` / `48 0f 7e 00` are "movd mm0, rax" / "movd qword ptr [rax], mm0": the SDM
+    ///   names the REX.W forms of 0F 6E/7E MOVQ (the MOVD/MOVQ page; Zydis says movq).
     static func capstoneOperands(_ ops: [OperandAnswer], mnemonic: inout String, shape: Shape) -> [OperandAnswer] {
         var ops = hintNop(ops, mnemonic: mnemonic, shape: shape)
+        if mnemonic == "movd", shape.rexW, shape.opcode0F == 0x6E || shape.opcode0F == 0x7E { mnemonic = "movq" }
         if shape.evexMask != 0, ops.count > 1, ops[1].register == "k\(shape.evexMask)" { ops.remove(at: 1) }
-        if let unfolded = unfoldComparePredicate(mnemonic), let imm = shape.lastByte {
+        // EVEX VPCMP[U]B/W/D/Q likewise: 16-bit `62 f3 7d 08 3f 66 00 00` is "vpcmpeqb k4, xmm0,
+        // [bp]", the SDM's "vpcmpb k4, xmm0, [bp], 0" (only these opcodes: VPCMPEQB 0f 74 is real).
+        if shape.evexIntegerCompare, let imm = shape.lastByte, mnemonic.hasPrefix("vpcmp") {
+            for suffix in ["ub", "uw", "ud", "uq", "b", "w", "d", "q"] where mnemonic.hasSuffix(suffix) {
+                let middle = mnemonic.dropFirst(5).dropLast(suffix.count)
+                if comparePredicates.contains(String(middle)) {
+                    mnemonic = "vpcmp" + suffix
+                    ops.append(immediate(UInt64(imm), size: 1))
+                    break
+                }
+            }
+        } else if let unfolded = unfoldComparePredicate(mnemonic), let imm = shape.lastByte {
             mnemonic = unfolded
             ops.append(immediate(UInt64(imm), size: 1))
         }
@@ -262,18 +292,34 @@ public enum Normalization {
     /// - group 2 with ModRM.reg 6 (`d0 f0`, undocumented alias of /4) is "shl": the map says "sal";
     /// - hint NOPs `0f 18`–`0f 1f` are "nop Ev, Gv" (`0f 1f fa`: "nop edx, edi"); the map's
     ///   `nop Ev` has one operand (the reg field does nothing): the second is dropped.
+    /// - the MPX-space hint NOPs `0f 1a`/`0f 1b` (register forms) name only the ModRM.reg
+    ///   register: 16-bit `0f 1a f2` is "nop si" (`0f 1f f2`: "nop dx, si"); the map's `nop Ev`
+    ///   names ModRM.rm, so the register becomes the GPR of the same size that ModRM.rm (with
+    ///   REX.B) names: "nop dx";
+    /// - `0f 0d` register forms (Intel's reserved NOP) likewise: 16-bit `0f 0d c4` is "nop sp, ax".
     static func zydisOperands(_ ops: [OperandAnswer], mnemonic: inout String, shape: Shape) -> [OperandAnswer] {
         if mnemonic == "ret" && (shape.legacyOpcode == 0xCA || shape.legacyOpcode == 0xCB) { mnemonic = "retf" }
         if mnemonic == "shl" && shape.modrmReg == 6 && [0xC0, 0xC1, 0xD0, 0xD1, 0xD2, 0xD3].contains(shape.legacyOpcode) {
             mnemonic = "sal"
         }
+        if mnemonic == "nop", shape.opcode0F == 0x1A || shape.opcode0F == 0x1B, ops.count == 1, let size = ops[0].size,
+           let rm = shape.modrmRM, let name = gprName(Int(rm), size: size) {
+            return [register(name)]
+        }
         return hintNop(ops, mnemonic: mnemonic, shape: shape)
     }
 
     static func hintNop(_ ops: [OperandAnswer], mnemonic: String, shape: Shape) -> [OperandAnswer] {
-        guard mnemonic == "nop", let op = shape.opcode0F, (0x18...0x1F).contains(op), ops.count == 2 else { return ops }
+        guard mnemonic == "nop", let op = shape.opcode0F, op == 0x0D || (0x18...0x1F).contains(op), ops.count == 2 else { return ops }
         return [ops[0]]
     }
+
+    /// Capstone 4 gives the imm8 of forms outside the one-byte map the size of the instruction's
+    /// operand and sign-extends its value to it: `c4 e3 7b f0 10 cb` (rorx edx, [eax], 0xcb) has
+    /// "size 4, -53", `8f e8 78 c2 3c 08 2c` (vprotd) "size 16". Every immediate in the 0F, 0F 38,
+    /// 0F 3A, VEX, EVEX and XOP 8/9 maps is one byte (SDM/APM opcode maps: `Ib`); only XOP map A
+    /// (`8f ea …`: bextr, lwpins, lwpval) has a 4-byte `Id`. Such immediates become size 1.
+    static func capstoneImmediateIsByte(shape: Shape) -> Bool { shape.legacyOpcode == nil && !shape.xopMapA }
 
     // MARK: Rules for every oracle
 
@@ -282,7 +328,15 @@ public enum Normalization {
     ///   `d8 c1` is "fadd st(1)" in Capstone, "fadd st0, st1" in Zydis; `dc c1` "fadd st(1),
     ///   st(0)" in both. The operands collapse to the one ST(i) that ModRM.rm names (st0 when rm is
     ///   0), at the position of the first x87 operand.
+    /// - LEA uses no segment: its operand gets the default segment of its base whatever the
+    ///   prefixes say (16-bit `36 8d 4c 66`: "lea cx, [si + 0x66]", ds; the project's decoder
+    ///   reports the SS override it read, Capstone and Zydis the default).
     public static func finish(_ answer: inout DecodeAnswer) {
+        if answer.mnemonic == "lea" {
+            for k in answer.operands.indices where answer.operands[k].kind == .memory {
+                answer.operands[k].segment = defaultSegment(base: answer.operands[k].base)
+            }
+        }
         let stack = answer.operands.indices.filter { answer.operands[$0].register?.hasPrefix("st") == true }
         guard stack.count > 1 else { return }
         let named = stack.first { answer.operands[$0].register != "st0" } ?? stack[0]

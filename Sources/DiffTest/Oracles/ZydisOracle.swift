@@ -100,6 +100,7 @@ public final class ZydisOracle: DecodeOracle {
             if instruction.opcode_map == ZYDIS_OPCODE_MAP_0F { shape.opcode0F = instruction.opcode }
         }
         shape.modrmReg = instruction.raw.modrm.reg
+        if instruction.raw.modrm.mod == 3 { shape.modrmRM = instruction.raw.modrm.rm | (instruction.raw.rex.B << 3) }
         var operands: [OperandAnswer] = []
         for k in 0..<min(Int(instruction.operand_count), Self.operandCapacity) {
             var op = operandBuffer[k]

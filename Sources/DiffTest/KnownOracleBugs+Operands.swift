@@ -1,0 +1,572 @@
+import X86Decoder
+
+/// Known oracle bugs found by fuzz-differential (Corpus/fuzz/differential-buckets.tsv) in fields
+/// after the length: operand sizes, registers, branch targets, mnemonics chosen from the wrong
+/// prefix. Most are Capstone 4.0.2's; each matcher checks that the other decoder sides with the
+/// project on the field, or (where both are wrong) what the CPU does.
+extension KnownOracleBugs {
+    static let operandBugs: [KnownOracleBug] = capstonePrefixBugs + capstoneSizeBugs + capstoneRegisterBugs + branchTargetBugs
+        + amdIndirectBranchBugs + zydisOperandBugs
+
+    // MARK: Helpers
+
+    /// The other decoder (not the project) decodes the bytes and agrees with the project on
+    /// `field`.
+    static func peerSidesWithProject(_ others: [String: DecodeAnswer], _ field: String) -> Bool {
+        guard let project = others["project"], project.valid,
+              let peer = others.first(where: { $0.key != "project" })?.value, peer.valid else { return false }
+        return !compare(project, peer).contains { $0.field == field }
+    }
+
+    /// The operand a field names (`operand[1].size` -> operand 1), if the answer has it.
+    static func operand(_ answer: DecodeAnswer?, _ field: String) -> OperandAnswer? {
+        guard let a = answer, let k = FieldDifference(field: field, left: "", right: "").operandIndex, k < a.operands.count else { return nil }
+        return a.operands[k]
+    }
+
+    /// The bytes as the project sees them without the legacy prefixes in `drop` (ignored REX
+    /// bytes go too, so that the REX that counted still counts), or nil when none is there.
+    static func withoutPrefixes(_ bytes: [UInt8], _ mode: Mode, _ drop: Set<UInt8>) -> [UInt8]? {
+        let p = PrefixScan(bytes, mode)
+        let kept = bytes[..<p.opcode].filter { PrefixScan.legacyPrefixes.contains($0) && !drop.contains($0) }
+        guard kept.count < p.legacy.count else { return nil }
+        return kept + (p.rex != 0 ? [p.rex] : []) + bytes[p.opcode...]
+    }
+
+    /// Capstone's answer is, field for field, the project's answer for the bytes without the
+    /// prefixes in one of `drops`: the shape of "Capstone lost that prefix". Memory sizes are
+    /// not compared (Capstone sizes some memory operands wrongly on its own: the twin of 16-bit
+    /// `66 0f 62 01` is `0f 62 01`, m32, which Capstone calls m64, capstone-mmx-unpack-low-memory-size).
+    static func decodesWithoutPrefix(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ answer: DecodeAnswer,
+                                     _ drops: [Set<UInt8>]) -> Bool {
+        guard answer.valid, let length = answer.length else { return false }
+        for drop in drops {
+            guard let twin = withoutPrefixes(bytes, mode, drop) else { continue }
+            var t = projectAnswer(twin, mode, vendor)
+            var same = answer
+            same.length = length - (bytes.count - twin.count)
+            for k in t.operands.indices where t.operands[k].kind == .memory { t.operands[k].size = nil }
+            for k in same.operands.indices where same.operands[k].kind == .memory { same.operands[k].size = nil }
+            if t.valid && compare(t, same).isEmpty { return true }
+        }
+        return false
+    }
+
+    /// The project's answer for the bytes without the prefixes in `drop` has Capstone's value in
+    /// `field` (the lengths set aside: dropping a 66 changes an immediate's size).
+    static func fieldAsWithoutPrefix(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ answer: DecodeAnswer,
+                                     _ field: String, _ drop: Set<UInt8>) -> Bool {
+        guard answer.valid, let twin = withoutPrefixes(bytes, mode, drop) else { return false }
+        var t = projectAnswer(twin, mode, vendor)
+        guard t.valid else { return false }
+        t.length = answer.length
+        return !compare(t, answer).contains { $0.field == field || $0.field == "operands.count" }
+    }
+
+    static func target(_ op: OperandAnswer?) -> UInt64? {
+        guard let t = op?.target, t.hasPrefix("0x") else { return nil }
+        return UInt64(t.dropFirst(2), radix: 16)
+    }
+
+    // MARK: Capstone loses a prefix
+
+    static let capstonePrefixBugs: [KnownOracleBug] = [
+        KnownOracleBug(
+            id: "capstone-mandatory-prefix-lost", oracle: "capstone",
+            summary: "decodes the form without its mandatory 66/F2/F3 in 16-bit mode, when another prefix follows the 66, or when 66 and F2/F3 meet",
+            example: .init("f30f10c7", .bits16), observed: .init(valid: true, length: 4, mnemonic: "movups"),
+            oracleSays: "movups xmm0, xmm7 (16-bit f3 0f 10 c7: the NP form); also 16-bit 66 0f 62 01 (punpckldq mm0), 64-bit 66 65 0f f3 (psllq mm1), f3 66 0f c2 (cmppd), f3 0f ae 70 (xsaveopt for clrssbsy), f3 0f c7 f7 (rdrand for senduipi), 16-bit f3 90 (nop)",
+            truth: "movss xmm0, xmm7 (F3 0F 10 /r), 4 bytes: the mandatory prefix selects the form in every mode, whatever other prefixes come with it; F3 beats 66",
+            evidence: "Zydis: movss xmm0, xmm7 (and the project's form for every other example). CPU (Zen 4, 64-bit): 66 65 0f f3 0f, 66 36 0f 74 69 bd, f3 66 0f c2 f3 f3 execute with the project's lengths (5, 6, 6 bytes). The matcher checks that Capstone's whole answer is the project's for the bytes without the 66, the F2/F3, or both, and that Zydis agrees with the project on the field.",
+            field: "mnemonic", control: .init("f30f10c7", .bits32),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                let k = kind(field)
+                guard p.at(0) == 0x0F || p.at(0) == 0x90, p.has(0x66) || p.lastRep != nil else { return false }
+                // The form needs its 66, Capstone lost it and found nothing: 64-bit 65 66 67 66 66 36
+                // 0f e6 … (cvttpd2dq) is invalid to Capstone; without the 66 it is invalid to the project too.
+                // Likewise F2/F3 followed by another prefix (f2 … f2 36 36 0f 7c: haddps, Capstone invalid).
+                if field == "valid" {
+                    guard !answer.valid, others.accepted else { return false }
+                    for drop: Set<UInt8> in [[0x66], [0xF2, 0xF3]] where p.legacy.contains(where: drop.contains) {
+                        guard mode == .bits16 || !drop.contains(p.legacy.last ?? 0),
+                              let twin = withoutPrefixes(bytes, mode, drop) else { continue }
+                        if !projectAnswer(twin, mode, vendor).valid { return true }
+                    }
+                    return false
+                }
+                // A size that differs because the instruction differs (xsaveopt m? for clwb m8): Zydis
+                // sides with the project on the mnemonic.
+                let sameForm = peerSidesWithProject(others, field)
+                    || (k == "operand.size" && answer.mnemonic != others["project"]?.mnemonic && peerSidesWithProject(others, "mnemonic"))
+                guard k == "mnemonic" || k == "operands.count" || k.hasPrefix("operand.") || k == "length", sameForm else { return false }
+                return decodesWithoutPrefix(bytes, mode, vendor, answer, [[0xF2, 0xF3], [0x66], [0x66, 0xF2, 0xF3]])
+            }),
+        KnownOracleBug(
+            id: "capstone-66-not-last-prefix", oracle: "capstone",
+            summary: "sizes memory operands, immediates and the accumulator (and names string/convert/jcxz forms) as if the 66 (or 67) were absent when another prefix follows it",
+            example: .init("66f30162f1", .bits64), observed: .init(valid: true, length: 5, mnemonic: "add"),
+            oracleSays: "add dword ptr [rdx - 0xf], sp (66 f3 01 62 f1: memory size 4, register sp); also 66 f3 0d (or eax, imm32 size 4 with the 2-byte length), 66 3e 97 (xchg di, eax), 66 65 36 f3 6d (insd), 67 66 3e 99 (cdq), 66 f3 f7 (test m4, i4); 64-bit 66 66 66 67 66 e3 (jrcxz)",
+            truth: "add word ptr [rdx - 0xf], sp: 66 sets the operand size of every operand whatever prefixes follow it",
+            evidence: "Zydis: word, sp (and the project's answer in every example). CPU (Zen 4): 66 f3 01 62 f1 and 66 f3 0d 0f 84 execute with the 16-bit lengths (5 and 5 bytes); Capstone's own length and ModRM.reg register are the 16-bit ones. The matcher checks that Capstone's value in the field is the project's for the bytes without the 66.",
+            field: "operand.size", control: .init("f3660162f1", .bits64),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                let k = kind(field)
+                guard k == "operand.size" || k == "operand.register" || k == "mnemonic", !p.rexW, peerSidesWithProject(others, field) else { return false }
+                // 67 likewise (64-bit 66 66 66 67 66 e3: jrcxz, the 64-bit address size).
+                for prefix: UInt8 in [0x66, 0x67] where p.has(prefix) && p.legacy.last != prefix {
+                    if fieldAsWithoutPrefix(bytes, mode, vendor, answer, field, [prefix]) { return true }
+                }
+                return false
+            }),
+    ]
+
+    // MARK: Capstone operand sizes
+
+    /// A Capstone memory-size bug: `field` is an operand size, the operand is memory in both
+    /// answers, Capstone says `wrong`, the project one of `truth`, Zydis sides with the project.
+    static func capstoneMemorySize(_ field: String, _ answer: DecodeAnswer, _ others: [String: DecodeAnswer],
+                                   wrong: Set<Int>, truth: Set<Int>) -> Bool {
+        guard kind(field) == "operand.size", let mine = operand(answer, field), mine.kind == .memory,
+              let theirs = operand(others["project"], field), theirs.kind == .memory,
+              let w = mine.size, wrong.contains(w), let t = theirs.size, truth.contains(t) else { return false }
+        return peerSidesWithProject(others, field)
+    }
+
+    static let capstoneSizeBugs: [KnownOracleBug] = [
+        KnownOracleBug(
+            id: "capstone-movsxd-without-rex-w", oracle: "capstone",
+            summary: "names a 64-bit destination for MOVSXD without REX.W (and a 32-bit source with 66)",
+            example: .init("63f4", .bits64), observed: .init(valid: true, length: 2, mnemonic: "movsxd"),
+            oracleSays: "movsxd rsi, esp (63 f4); 66 63 c0: movsxd rax, eax",
+            truth: "movsxd esi, esp (SDM: 63 /r MOVSXD r32, r/m32; 66 63 /r MOVSXD r16, r/m16: movsxd ax, ax)",
+            evidence: "Zydis: movsxd esi, esp; movsxd ax, ax. Capstone gets 48 63 f4 (movsxd rsi, esp) right.",
+            field: "operand.register", control: .init("4863f4", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard mode == .bits64, !p.rexW, p.at(0) == 0x63, kind(field) == "operand.register" || kind(field) == "operand.size",
+                      let op = operand(answer, field), peerSidesWithProject(others, field) else { return false }
+                let k = FieldDifference(field: field, left: "", right: "").operandIndex
+                return (k == 0 && op.size == 8) || (k == 1 && p.has(0x66) && op.size == 4)
+            }),
+        KnownOracleBug(
+            id: "capstone-far-indirect-memory-size", oracle: "capstone",
+            summary: "sizes the m16:16/m16:32 far pointer of CALL/JMP far (ff /3, ff /5) wrongly",
+            example: .init("66ff1f", .bits16), observed: .init(valid: true, length: 3, mnemonic: "call"),
+            oracleSays: "lcall dword ptr [bx] (16-bit 66 ff 1f: size 4, the offset only); 64-bit ff 18: tbyte (10, m16:64 without REX.W)",
+            truth: "call far m16:32: 6 bytes (16-bit 66 ff 1f; 64-bit ff 18); m16:16 is 4, m16:64 (REX.W) 10",
+            evidence: "Zydis: fword (6) for both. Capstone itself says 4 for 16-bit ff 1f (m16:16, right), fword for 32-bit ff 18 (right) and tbyte for 48 ff 18 (right): its size follows neither the mode nor the prefixes consistently, so this is a wrong size, not a spelling.",
+            field: "operand.size", control: .init("ff1f", .bits16),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard p.at(0) == 0xFF, let m = p.modrm(at: 1), m.mod != 3, m.reg == 3 || m.reg == 5 else { return false }
+                return capstoneMemorySize(field, answer, others, wrong: [4, 10], truth: [6])
+            }),
+        KnownOracleBug(
+            id: "capstone-mmx-unpack-low-memory-size", oracle: "capstone",
+            summary: "sizes the m32 source of MMX PUNPCKLBW/PUNPCKLWD/PUNPCKLDQ as m64",
+            example: .init("0f6222", .bits64), observed: .init(valid: true, length: 3, mnemonic: "punpckldq"),
+            oracleSays: "punpckldq mm4, qword ptr [rdx]", truth: "punpckldq mm4, dword ptr [rdx] (SDM: NP 0F 62 /r PUNPCKLDQ mm, mm/m32)",
+            evidence: "Zydis: dword. The xmm forms (66 0f 62) read m128 and Capstone agrees there.",
+            field: "operand.size", control: .init("660f6222", .bits64),
+            matches: { _, _, _, answer, others, field in
+                ["punpcklbw", "punpcklwd", "punpckldq"].contains(answer.mnemonic ?? "") && answer.operands.first?.register?.hasPrefix("mm") == true
+                    && capstoneMemorySize(field, answer, others, wrong: [8], truth: [4])
+            }),
+        KnownOracleBug(
+            id: "capstone-scalar-memory-size", oracle: "capstone",
+            summary: "sizes the scalar memory operand of (V)(U)COMISS/SD and of EVEX scalar forms as a whole xmm (16)",
+            example: .init("660f2f21", .bits64), observed: .init(valid: true, length: 4, mnemonic: "comisd"),
+            oracleSays: "comisd xmm4, xmmword ptr [rcx]; also c4 e1 79 2f (vcomisd), EVEX 62 f1 7e 08 58 (vaddss), 62 f2 7d 08 ab (vfmsub213ss), 62 f2 7d 08 cb (vrcp28ss) …",
+            truth: "comisd xmm4, qword ptr [rcx] (SDM: COMISD xmm1, xmm2/m64); the ss forms read m32, sd m64",
+            evidence: "Zydis: qword (dword for ss). Capstone sizes the VEX forms of vaddss/vfmsub213ss right (dword).",
+            field: "operand.size", control: .init("660f5821", .bits64),
+            matches: { _, _, _, answer, others, field in
+                guard let name = answer.mnemonic, name.hasSuffix("ss") || name.hasSuffix("sd") || name.hasSuffix("sh") else { return false }
+                return capstoneMemorySize(field, answer, others, wrong: [16], truth: [2, 4, 8])
+            }),
+        KnownOracleBug(
+            id: "capstone-lar-lsl-memory-size", oracle: "capstone", summary: "sizes the m16 selector of LAR/LSL as the operand size",
+            example: .init("0f0300", .bits64), observed: .init(valid: true, length: 3, mnemonic: "lsl"),
+            oracleSays: "lsl eax, dword ptr [rax]", truth: "lsl eax, word ptr [rax] (SDM: LSL r32, r32/m16)",
+            evidence: "Zydis: word. With 66 (66 0f 03 00) Capstone says word too.",
+            field: "operand.size", control: .init("660f0300", .bits64),
+            matches: { _, _, _, answer, others, field in
+                ["lar", "lsl"].contains(answer.mnemonic ?? "") && capstoneMemorySize(field, answer, others, wrong: [4, 8], truth: [2])
+            }),
+        KnownOracleBug(
+            id: "capstone-x87-memory-size", oracle: "capstone",
+            summary: "sizes FNSTSW m2byte as 4 and the 14-byte x87 environment (16-bit operand size) as 28",
+            example: .init("dd38", .bits64), observed: .init(valid: true, length: 2, mnemonic: "fnstsw"),
+            oracleSays: "fnstsw dword ptr [rax]; 66 d9 26 (fldenv, 16-bit operand size): 28 bytes",
+            truth: "fnstsw word ptr [rax] (SDM: FNSTSW m2byte); fldenv with a 16-bit operand size reads 14 bytes",
+            evidence: "Zydis: 2 and 14. SDM FLDENV/FSTENV: 14 bytes with a 16-bit operand size, 28 with 32 (Capstone gets d9 26 without 66 right).",
+            field: "operand.size", control: .init("d938", .bits64),
+            matches: { _, _, _, answer, others, field in
+                let name = answer.mnemonic ?? ""
+                if name == "fnstsw" { return capstoneMemorySize(field, answer, others, wrong: [4], truth: [2]) }
+                return ["fldenv", "fnstenv"].contains(name) && capstoneMemorySize(field, answer, others, wrong: [28], truth: [14])
+            }),
+        KnownOracleBug(
+            id: "capstone-66-push-imm-size", oracle: "capstone", summary: "sizes the immediate of PUSH with 66 in 64-bit mode as 8 bytes",
+            example: .init("666a6f", .bits64), observed: .init(valid: true, length: 3, mnemonic: "push"),
+            oracleSays: "push 0x6f (size 8; 66 68 66 66: size 8 too)", truth: "pushw 0x6f: 66 makes the operand size 16, the immediate is pushed as 2 bytes",
+            evidence: "Zydis: size 2. CPU (Zen 4): 66 6a 6f with RSP 0 faults writing 0xfffffffffffffffe (a 2-byte push). Capstone's length (3; 66 68: 4) is the 16-bit one.",
+            field: "operand.size", control: .init("6a6f", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return mode == .bits64 && p.has(0x66) && !p.rexW && (p.at(0) == 0x6A || p.at(0) == 0x68) && field == "operand[0].size"
+                    && answer.operands.first?.size == 8 && peerSidesWithProject(others, field)
+            }),
+    ]
+
+    // MARK: Capstone registers, names and forms
+
+    /// Register number and class of a vector/GPR name: "xmm19" -> ("xmm", 19), "r9d" -> ("r*d", 9).
+    static func registerNumber(_ name: String) -> (String, Int)? {
+        for prefix in ["xmm", "ymm", "zmm"] where name.hasPrefix(prefix) {
+            return Int(name.dropFirst(3)).map { (prefix, $0) }
+        }
+        return nil
+    }
+
+    static let capstoneRegisterBugs: [KnownOracleBug] = [
+        KnownOracleBug(
+            id: "capstone-high-vector-register-outside-64bit", oracle: "capstone",
+            summary: "names xmm8-xmm31 outside 64-bit mode from EVEX.R'/R/X or the is4 byte's bit 7",
+            example: .init("62e1fd58584220", .bits16), observed: .init(valid: true, length: 7, mnemonic: "vaddpd"),
+            oracleSays: "vaddpd zmm16, zmm0, qword ptr [bp + si + 0x100] {1to8}; 32-bit c4 e3 f9 6d c3 f7: vfmsubpd with xmm15 (is4 f7)",
+            truth: "zmm0: outside 64-bit mode only registers 0-7 exist; EVEX.R' and is4 bit 7 are ignored (SDM 2.7.x: EVEX.R', X, B and V' are not used outside 64-bit mode)",
+            evidence: "Zydis: zmm0, xmm7. The same bytes in 64-bit mode name zmm16/xmm15 in every decoder.",
+            field: "operand.register", control: .init("62e1fd58584220", .bits64),
+            matches: { _, mode, _, answer, others, field in
+                guard mode != .bits64, kind(field) == "operand.register", let mine = operand(answer, field)?.register,
+                      let theirs = operand(others["project"], field)?.register, let m = registerNumber(mine), let t = registerNumber(theirs),
+                      m.0 == t.0, m.1 >= 8, m.1 % 8 == t.1 else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "capstone-evex-w-outside-64bit", oracle: "capstone", summary: "ignores EVEX.W outside 64-bit mode for VMOVDQU64/VMOVDQA64",
+            example: .init("62f1fe086fff", .bits32), observed: .init(valid: true, length: 6, mnemonic: "vmovdqu32"),
+            oracleSays: "vmovdqu32 xmm7, xmm7 (EVEX.W1)", truth: "vmovdqu64 xmm7, xmm7: EVEX.F3.0F.W1 6F is VMOVDQU64 in every mode",
+            evidence: "Zydis: vmovdqu64. In 64-bit mode Capstone says vmovdqu64.",
+            field: "mnemonic", control: .init("62f1fe086fff", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                guard mode != .bits64, field == "mnemonic", PrefixScan(bytes, mode).evex != nil, let name = others["project"]?.mnemonic,
+                      name.hasSuffix("64"), answer.mnemonic == name.dropLast(2) + "32" else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "capstone-evex-v-prime-as-index", oracle: "capstone",
+            summary: "with EVEX.V' = 0 names a vector index register for ordinary (non-VSIB) memory operands",
+            example: .init("62715c40583c0a", .bits64), observed: .init(valid: true, length: 7, mnemonic: "vaddps"),
+            oracleSays: "vaddps zmm15, zmm20, zmmword ptr [rdx + xmm1]", truth: "vaddps zmm15, zmm20, zmmword ptr [rdx + rcx]: V' extends vvvv, and only VSIB forms have a vector index",
+            evidence: "Zydis: [rdx + rcx]. With V' = 1 (62 71 5c 48 …) Capstone says rcx.",
+            field: "operand.index", control: .init("62715c48583c0a", .bits64),
+            matches: { _, _, _, answer, others, field in
+                guard kind(field) == "operand.index", let mine = operand(answer, field)?.index, mine.hasPrefix("xmm") || mine.hasPrefix("ymm") || mine.hasPrefix("zmm"),
+                      let theirs = operand(others["project"], field)?.index, Normalization.registerSize(theirs).map({ $0 <= 8 }) == true else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "capstone-evex-disp8-scale", oracle: "capstone", summary: "scales an EVEX disp8 by the vector size for scalar and broadcast forms",
+            example: .init("62f1ff08c24520e6", .bits64), observed: .init(valid: true, length: 8, mnemonic: "vcmpsd"),
+            oracleSays: "vcmpsd k0, xmm0, qword ptr [rbp + 0x200], 0xe6 (disp8 0x20 × 16)", truth: "[rbp + 0x100]: Tuple1 Scalar, N = 8 (SDM Table 2-35: disp8 × N, N the element size)",
+            evidence: "Zydis: [rbp + 0x100].", field: "operand.displacement", control: .init("62f1ff08c2c5e6", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                guard kind(field) == "operand.displacement", PrefixScan(bytes, mode).evex != nil,
+                      let mine = operand(answer, field)?.displacement, let theirs = operand(others["project"], field)?.displacement,
+                      theirs != 0, mine % theirs == 0, [2, 4, 8, 16].contains(mine / theirs) else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "capstone-w1-operand-order", oracle: "capstone", summary: "keeps the W0 operand order for XOP.W1 and VEX.W1 forms whose W swaps two sources",
+            example: .init("8fe8e0a2e8e0", .bits64), observed: .init(valid: true, length: 6, mnemonic: "vpcmov"),
+            oracleSays: "vpcmov xmm5, xmm3, xmm0, xmm14 (W1: is4 register and ModRM.rm swapped back); also XOP vpshlb/vprot*/vpsha* (vvvv and ModRM.rm), VEX vpermil2pd",
+            truth: "vpcmov xmm5, xmm3, xmm14, xmm0: with XOP.W1 the third operand comes from is4 and the fourth from ModRM.rm (APM VPCMOV: XOP.W1 form)",
+            evidence: "Zydis: xmm14, xmm0.", field: "operand.register", control: .init("8fe860a2e8e0", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard p.vex3W == true, kind(field) == "operand.register", let k = FieldDifference(field: field, left: "", right: "").operandIndex,
+                      k >= 1, let project = others["project"], answer.operands.count == project.operands.count else { return false }
+                // Operands k and k+1 or k-1 and k are swapped, everything else equal.
+                for j in [k - 1, k + 1] where j >= 1 && j < answer.operands.count {
+                    var swapped = project.operands
+                    swapped.swapAt(j, k)
+                    if swapped == answer.operands { return peerSidesWithProject(others, field) }
+                }
+                return false
+            }),
+        KnownOracleBug(
+            id: "capstone-gather-same-registers", oracle: "capstone",
+            summary: "accepts VEX gathers whose destination, index and mask registers are not all different",
+            example: .init("c4e2fd901400", .bits64), observed: .init(valid: true, length: 6, mnemonic: "vpgatherdq"),
+            oracleSays: "vpgatherdq ymm2, qword ptr [rax + xmm0], ymm0 (index and mask both register 0)",
+            truth: "#UD: VEX gathers #UD if any two of the destination, index and mask registers are the same (SDM VPGATHERDQ)",
+            evidence: "Zydis: invalid (bad-register). CPU (Zen 4): c4 e2 fd 90 14 00 #UD after 6 bytes.",
+            field: "valid", control: .init("c4e2f5901400", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                guard field == "valid", answer.valid, PrefixScan(bytes, mode).startsVexOrEvex, let name = answer.mnemonic, name.contains("gather"),
+                      answer.operands.count == 3, others.rejected(for: ["bad-register", "invalid-encoding"]), others.rejected else { return false }
+                let numbers = [answer.operands[0].register, answer.operands[1].index, answer.operands[2].register].compactMap { $0 }
+                    .compactMap { registerNumber($0)?.1 }
+                return numbers.count == 3 && Set(numbers).count < 3
+            }),
+        KnownOracleBug(
+            id: "capstone-66-67-over-rex-w-name", oracle: "capstone", summary: "names PUSHF/POPF by the 16-bit form when 66 (or 67) comes with REX.W",
+            example: .init("664d9d", .bits64), observed: .init(valid: true, length: 3, mnemonic: "popf"),
+            oracleSays: "popf (66 4d 9d); 67 4c 9c: pushf", truth: "popfq / pushfq: REX.W beats 66 (and 67 is the address size)",
+            evidence: "Zydis: popfq, pushfq. CPU (Zen 4): 66 4d 9d executes, 3 bytes.", field: "mnemonic", control: .init("669d", .bits64),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard field == "mnemonic", p.rexW, p.has(0x66) || p.has(0x67), peerSidesWithProject(others, field) else { return false }
+                // The twin with REX.W cleared and 67 read as 66 is Capstone's instruction.
+                var twin = bytes.map { $0 == 0x67 ? 0x66 : $0 }
+                twin[p.opcode - 1] &= 0xF7
+                return projectAnswer(twin, mode, vendor).mnemonic == answer.mnemonic
+            }),
+        KnownOracleBug(
+            id: "capstone-vex-w1-outside-64bit", oracle: "capstone", summary: "decodes VEX.W1 VPEXTRQ/VPINSRQ outside 64-bit mode",
+            example: .init("c4e3f9167a00f7", .bits16), observed: .init(valid: true, length: 7, mnemonic: "vpextrq"),
+            oracleSays: "vpextrq qword ptr [bp + si], xmm7, 0xf7", truth: "vpextrd dword ptr [bp + si], xmm7, 0xf7: outside 64-bit mode VEX.W is ignored for these forms (SDM VPEXTRD/Q: VEX.W1 in non-64-bit mode is ignored)",
+            evidence: "Zydis: vpextrd, dword.", field: "mnemonic", control: .init("c4e379167a00f7", .bits16),
+            matches: { bytes, mode, _, answer, others, field in
+                guard mode != .bits64, PrefixScan(bytes, mode).vex3W == true, field == "mnemonic" || kind(field) == "operand.size" || kind(field) == "operand.register",
+                      let name = answer.mnemonic, name.hasSuffix("q"), others["project"]?.mnemonic == name.dropLast() + "d" else { return false }
+                return peerSidesWithProject(others, "mnemonic")
+            }),
+        KnownOracleBug(
+            id: "capstone-extrq-any-modrm-reg", oracle: "capstone", summary: "accepts EXTRQ (66 0f 78 ib ib) with ModRM.reg other than 0",
+            example: .init("660f78f80df0", .bits32), observed: .init(valid: true, length: 6, mnemonic: "extrq"),
+            oracleSays: "extrq xmm0, 0xd, 0xf0 (ModRM f8: reg 7)", truth: "#UD: EXTRQ is 66 0F 78 /0 ib ib (APM)",
+            evidence: "Zydis: invalid (decoding-error).", field: "valid", control: .init("660f78c00df0", .bits32),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return field == "valid" && answer.valid && answer.mnemonic == "extrq" && p.at(0) == 0x0F && p.at(1) == 0x78
+                    && p.modrm(at: 2).map { $0.reg != 0 } == true && others.rejected
+            }),
+        KnownOracleBug(
+            id: "capstone-evex-w-ignored", oracle: "capstone", summary: "accepts EVEX forms with the W they are not defined with",
+            example: .init("62f1fc0828c0", .bits64), observed: .init(valid: true, length: 6, mnemonic: "vmovaps"),
+            oracleSays: "vmovaps xmm0, xmm0 (EVEX.W1); also vaddss with W1 (62 f1 86 87 58 …), vpbroadcastmw2d with W1 (62 f2 fe 08 3a c4)",
+            truth: "#UD: VMOVAPS is EVEX.0F.W0 28 only (W1 exists as VMOVAPD with 66)",
+            evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): 62 f1 fc 08 28 c0 #UD after 6 bytes; 62 f1 7c 08 28 c0 (W0) executes. The matcher checks that the bytes with W flipped are Capstone's instruction for the project.",
+            field: "valid", control: .init("62f17c0828c0", .bits64),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard field == "valid", answer.valid, p.evex != nil, others.rejected else { return false }
+                var twin = bytes
+                twin[p.opcode + 2] ^= 0x80
+                let t = projectAnswer(twin, mode, vendor)
+                return t.valid && t.mnemonic == answer.mnemonic && t.length == answer.length
+            }),
+        KnownOracleBug(
+            id: "capstone-3dnow-0e-as-femms", oracle: "capstone", summary: "decodes 3DNow! 0f 0f /r with the undefined suffix 0e as FEMMS",
+            example: .init("0f0fff0e", .bits64), observed: .init(valid: true, length: 4, mnemonic: "femms"),
+            oracleSays: "femms (4 bytes)", truth: "#UD: 3DNow! has no suffix 0Eh (FEMMS is 0F 0E); Zen 4 has no 3DNow! at all",
+            evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): #UD.", field: "valid", control: .init("0f0e", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return field == "valid" && answer.valid && answer.mnemonic == "femms" && p.at(0) == 0x0F && p.at(1) == 0x0F && others.rejected
+            }),
+        KnownOracleBug(
+            id: "capstone-padlock-without-f3", oracle: "capstone", summary: "decodes VIA PadLock XCRYPT*/XSHA*/MONTMUL without their F3",
+            example: .init("0fa7d8", .bits64), observed: .init(valid: true, length: 3, mnemonic: "xcryptctr"),
+            oracleSays: "xcryptctr (0f a7 d8); also 0f a6 c8 (xsha1)", truth: "#UD: every PadLock form but XSTORE needs F3 (VIA PadLock guide)",
+            evidence: "Zydis: invalid (decoding-error). XED requires the F3 too; DESIGN-NOTES and Corpus/vectors/peer-exceptions.tsv record Capstone's (and LLVM's) bare forms. CPU (Zen 4): 0f a7 d8 #UD.",
+            field: "valid", control: .init("f30fa7d8", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return field == "valid" && answer.valid && p.lastRep != 0xF3 && p.at(0) == 0x0F && (p.at(1) == 0xA6 || p.at(1) == 0xA7)
+                    && answer.mnemonic != "xstore" && others.rejected
+            }),
+        KnownOracleBug(
+            id: "capstone-mov-sreg-rex-source", oracle: "capstone", summary: "names a 32-bit register for MOV Sreg, r16 with a REX prefix (not REX.W)",
+            example: .init("408ed8", .bits64), observed: .init(valid: true, length: 3, mnemonic: "mov"),
+            oracleSays: "mov ds, eax", truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; only REX.W gives the r/m64 form)",
+            evidence: "Zydis: mov ds, ax. Without REX (8e d8) Capstone says ax.", field: "operand.register", control: .init("8ed8", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return p.rex != 0 && !p.rexW && p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == 4
+                    && peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "capstone-nop-memory-size", oracle: "capstone", summary: "sizes the memory operand of the hint NOPs (0f 18-0f 1f) as a dword",
+            example: .init("480f1f36", .bits64), observed: .init(valid: true, length: 4, mnemonic: "nop"),
+            oracleSays: "nop dword ptr [rsi] (REX.W; 16-bit 0f 18 78 6d: dword too)", truth: "nop qword ptr [rsi]: NOP r/m64 with REX.W (SDM NOP: 0F 1F /0 NOP r/m16, r/m32; REX.W r/m64); r/m16 in 16-bit mode",
+            evidence: "Zydis: qword, word.", field: "operand.size", control: .init("0f1f36", .bits64),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard answer.mnemonic == "nop", p.at(0) == 0x0F, let op = p.at(1), (0x18...0x1F).contains(op) else { return false }
+                if capstoneMemorySize(field, answer, others, wrong: [4], truth: [2, 8]) { return true }
+                // For AMD Zydis rejects 0f 1a/1b as MPX (zydis-mpx-on-amd): the project alone.
+                return vendor == .amd && (op == 0x1A || op == 0x1B) && others["zydis"]?.valid == false && field == "operand[0].size"
+                    && answer.operands.first?.size == 4 && [2, 8].contains(others["project"]?.operands.first?.size ?? 0)
+            }),
+        KnownOracleBug(
+            id: "capstone-wbnoinvd-as-wbinvd", oracle: "capstone", summary: "decodes WBNOINVD (f3 0f 09) as WBINVD",
+            example: .init("f30f09", .bits64), observed: .init(valid: true, length: 3, mnemonic: "wbinvd"),
+            oracleSays: "wbinvd", truth: "wbnoinvd (SDM and APM: F3 0F 09)",
+            evidence: "Zydis 4.0.0 says wbinvd as well (zydis-wbnoinvd-as-wbinvd). Both manuals define F3 0F 09 as WBNOINVD (Zen 2 and later; #GP at CPL3 either way).",
+            field: "mnemonic", control: .init("0f09", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                field == "mnemonic" && answer.mnemonic == "wbinvd" && others["project"]?.mnemonic == "wbnoinvd"
+            }),
+    ]
+
+    // MARK: Branch targets
+
+    static let branchTargetBugs: [KnownOracleBug] = [
+        KnownOracleBug(
+            id: "capstone-branch-target-width", oracle: "capstone",
+            summary: "wraps a relative branch target to 16 bits by the mode or the 66 byte, not by the operand size",
+            example: .init("660f8400001000", .bits16), observed: .init(valid: true, length: 7, mnemonic: "je"),
+            oracleSays: "je 0x7 (16-bit 66 0f 84 rel32: wrapped to 16 bits); 32-bit 66 79 e2: jns 0xffffffe5 (not wrapped); 64-bit 66 48 e9 …: wrapped",
+            truth: "16-bit mode with 66: EIP = EIP + rel32, je 0x100007; 32-bit with 66: the operand size is 16, jns 0xffe5; 64-bit with REX.W: 66 is ignored, rel32",
+            evidence: "Zydis: 0x100007, 0xffe5, 0x7fff42. SDM Jcc: IF OperandSize = 16 THEN EIP ← EIP AND 0000FFFFH. CPU (Zen 4): 66 48 e9 3a ff 7f 00 executes, 7 bytes (rel32).",
+            field: "operand.target", control: .init("0f8400001000", .bits16),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard kind(field) == "operand.target", p.has(0x66), let mine = target(operand(answer, field)),
+                      let truth = target(operand(others["project"], field)), mine != truth, mine & 0xFFFF == truth & 0xFFFF else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "capstone-amd-66-branch-not-wrapped", oracle: "capstone",
+            summary: "does not wrap a backward 66-prefixed near branch to 16 bits in 64-bit mode (AMD)",
+            example: .init("660f8500b3", .bits64, .amd), observed: .init(valid: true, length: 5, mnemonic: "jne"),
+            oracleSays: "jne 0xffffffffffffb305", truth: "AMD: rel16 and RIP wrapped to 16 bits: 0xb305",
+            evidence: "Zydis (AMD branches) says the same as Capstone (zydis-amd-66-branch-not-wrapped). CPU (Zen 4): 66 e9 00 e0 at 0x1000 jumps to 0xf004 (0x1004 - 0x2000 wrapped to 16 bits); forward targets already wrap in both libraries (66 e8 2e 1b: 0x1b32).",
+            field: "operand.target", control: .init("660f850003", .bits64, .amd),
+            matches: { bytes, mode, vendor, answer, others, field in
+                amdBranchNotWrapped(bytes, mode, vendor, answer, others, field)
+            }),
+    ]
+
+    /// 66 ff /2, /4 (CALL/JMP near indirect) in 64-bit mode for AMD: the oracle gives the
+    /// 64-bit operand, the CPU uses 16 bits.
+    static func amdIndirectBranch16(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ answer: DecodeAnswer,
+                                    _ others: [String: DecodeAnswer], _ field: String) -> Bool {
+        let p = PrefixScan(bytes, mode)
+        guard vendor == .amd, mode == .bits64, p.has(0x66), !p.rexW, p.at(0) == 0xFF, let m = p.modrm(at: 1), m.reg == 2 || m.reg == 4,
+              field == "operand[0].size" || field == "operand[0].register" else { return false }
+        return answer.operands.first?.size == 8 && others["project"]?.operands.first?.size == 2
+    }
+
+    static func amdBranchNotWrapped(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ answer: DecodeAnswer,
+                                    _ others: [String: DecodeAnswer], _ field: String) -> Bool {
+        let p = PrefixScan(bytes, mode)
+        guard vendor == .amd, mode == .bits64, p.has(0x66), !p.rexW, kind(field) == "operand.target",
+              let mine = target(operand(answer, field)), let truth = target(operand(others["project"], field)) else { return false }
+        return truth <= 0xFFFF && mine == truth | 0xFFFF_FFFF_FFFF_0000
+    }
+
+    static let amdIndirectBranchBugs: [KnownOracleBug] = [
+        KnownOracleBug(
+            id: "capstone-amd-66-indirect-branch-size", oracle: "capstone",
+            summary: "gives 66-prefixed CALL/JMP near indirect (ff /2, /4) a 64-bit operand in 64-bit mode (AMD)",
+            example: .init("66ff10", .bits64, .amd), observed: .init(valid: true, length: 3, mnemonic: "call"),
+            oracleSays: "call qword ptr [rax]", truth: "AMD: call word ptr [rax]: 66 makes the operand size 16 (APM CALL near: 16-bit operand size in 64-bit mode with 66h; Intel ignores 66)",
+            evidence: "Zydis (AMD branches) says qword too (zydis-amd-66-indirect-branch-size). CPU (Zen 4): 66 ff 10 with RSP 0x3008 faults writing 0x3006 (a 2-byte return address); ff 10 writes at 0x3000.",
+            field: "operand.size", control: .init("66ff10", .bits64, .intel),
+            matches: { bytes, mode, vendor, answer, others, field in amdIndirectBranch16(bytes, mode, vendor, answer, others, field) }),
+        KnownOracleBug(
+            id: "zydis-amd-66-indirect-branch-size", oracle: "zydis",
+            summary: "gives 66-prefixed CALL/JMP near indirect (ff /2, /4) a 64-bit operand in 64-bit mode (AMD branches)",
+            example: .init("66ff10", .bits64, .amd), observed: .init(valid: true, length: 3, mnemonic: "call"),
+            oracleSays: "call qword ptr [rax]", truth: "AMD: call word ptr [rax] (16-bit operand size with 66h)",
+            evidence: "Capstone says qword too. CPU (Zen 4): 66 ff 10 pushes a 2-byte return address (faults writing RSP - 2).",
+            field: "operand.size", control: .init("66ff10", .bits64, .intel),
+            matches: { bytes, mode, vendor, answer, others, field in amdIndirectBranch16(bytes, mode, vendor, answer, others, field) }),
+    ]
+
+    // MARK: Zydis
+
+    static let zydisOperandBugs: [KnownOracleBug] = [
+        KnownOracleBug(
+            id: "zydis-senduipi-32bit-register", oracle: "zydis", summary: "names a 32-bit register for SENDUIPI",
+            example: .init("f30fc7f7", .bits64), observed: .init(valid: true, length: 4, mnemonic: "senduipi"),
+            oracleSays: "senduipi edi (with REX.W too)", truth: "senduipi rdi: SENDUIPI (F3 0F C7 /6, 64-bit mode only) takes the UITT index in a 64-bit register (SDM: SENDUIPI reg; assemblers take r64)",
+            evidence: "Capstone does not know SENDUIPI (rdrand, capstone-mandatory-prefix-lost). Zydis' r32 names a register size the instruction does not have in the only mode it exists in.",
+            field: "operand.register", control: .init("0fc7f7", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                answer.mnemonic == "senduipi" && field.hasPrefix("operand[0].") && answer.operands.first?.size == 4
+                    && others["project"]?.operands.first?.size == 8
+            }),
+        KnownOracleBug(
+            id: "zydis-wbnoinvd-as-wbinvd", oracle: "zydis", summary: "decodes WBNOINVD (f3 0f 09) as WBINVD",
+            example: .init("f30f09", .bits64), observed: .init(valid: true, length: 3, mnemonic: "wbinvd"),
+            oracleSays: "wbinvd", truth: "wbnoinvd (SDM and APM: F3 0F 09)",
+            evidence: "Capstone says wbinvd as well (capstone-wbnoinvd-as-wbinvd). Both manuals define F3 0F 09 as WBNOINVD.",
+            field: "mnemonic", control: .init("0f09", .bits64),
+            matches: { _, _, _, answer, others, field in
+                field == "mnemonic" && answer.mnemonic == "wbinvd" && others["project"]?.mnemonic == "wbnoinvd"
+            }),
+        KnownOracleBug(
+            id: "zydis-amd-66-branch-not-wrapped", oracle: "zydis",
+            summary: "does not wrap a backward 66-prefixed near branch to 16 bits in 64-bit mode (AMD branches)",
+            example: .init("660f8500b3", .bits64, .amd), observed: .init(valid: true, length: 5, mnemonic: "jne"),
+            oracleSays: "jnz 0xffffffffffffb305", truth: "AMD: rel16 and RIP wrapped to 16 bits: 0xb305",
+            evidence: "Capstone says the same (capstone-amd-66-branch-not-wrapped). CPU (Zen 4): 66 e9 00 e0 at 0x1000 jumps to 0xf004.",
+            field: "operand.target", control: .init("660f850003", .bits64, .amd),
+            matches: { bytes, mode, vendor, answer, others, field in
+                amdBranchNotWrapped(bytes, mode, vendor, answer, others, field)
+            }),
+        KnownOracleBug(
+            id: "zydis-67-rex-b-sib-no-base", oracle: "zydis",
+            summary: "with 67 and REX.B, takes SIB base 101b with mod 00 as r13d instead of \"no base, disp32\"",
+            example: .init("67418a0c25d8e98800", .bits64), observed: .init(valid: true, length: 9, mnemonic: "mov"),
+            oracleSays: "mov cl, byte ptr [r13d] (the disp32 read but dropped)", truth: "mov cl, byte ptr [0x88e9d8]: REX.B does not apply to SIB.base 101b with mod 00 (SDM Vol. 2 Table 2-5, special cases of REX)",
+            evidence: "Capstone: [0x88e9d8]. Zydis itself gets it right without 67 (41 8a 0c 25 …) and with 67 and no REX.B.",
+            field: "operand.base", control: .init("418a0c25d8e98800", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard mode == .bits64, p.has(0x67), p.rex & 1 != 0, kind(field) == "operand.base" || kind(field) == "operand.displacement",
+                      let mine = operand(answer, field), mine.kind == .memory, mine.base == "r13d",
+                      operand(others["project"], field)?.base == nil else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "zydis-xbegin-16bit-target", oracle: "zydis", summary: "does not wrap the XBEGIN fallback target to 16 bits with a 16-bit operand size",
+            example: .init("66c7f8faff", .bits32), observed: .init(valid: true, length: 5, mnemonic: "xbegin"),
+            oracleSays: "xbegin 0xffffffff", truth: "xbegin 0xffff (SDM XBEGIN: IF OperandSize = 16 THEN fallbackRIP ← fallbackRIP AND 0000FFFFH)",
+            evidence: "Capstone: 0xffff.", field: "operand.target", control: .init("c7f8faffffff", .bits32),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard p.at(0) == 0xC7, p.at(1) == 0xF8, kind(field) == "operand.target", let mine = target(operand(answer, field)),
+                      let truth = target(operand(others["project"], field)), truth <= 0xFFFF, mine != truth, mine & 0xFFFF == truth else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "zydis-pause-with-rex-b", oracle: "zydis", summary: "decodes f3 41 90 as PAUSE",
+            example: .init("f34190", .bits64), observed: .init(valid: true, length: 3, mnemonic: "pause"),
+            oracleSays: "pause", truth: "xchg r8d, eax: with REX.B, 90 is XCHG r8 (SDM NOP/XCHG; PAUSE is F3 90 without REX.B)",
+            evidence: "Capstone: xchg r8d, eax.", field: "mnemonic", control: .init("f390", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return mode == .bits64 && p.rex & 1 != 0 && p.at(0) == 0x90 && answer.mnemonic == "pause"
+                    && (field == "mnemonic" || field == "operands.count") && peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "zydis-lar-lsl-rex-w-source", oracle: "zydis", summary: "names a 64-bit source register for LAR/LSL with REX.W",
+            example: .init("480f02c3", .bits64), observed: .init(valid: true, length: 4, mnemonic: "lar"),
+            oracleSays: "lar rax, rbx", truth: "lar rax, ebx (SDM: REX.W + 0F 02 /r LAR r64, r32/m16)",
+            evidence: "Capstone: lar rax, ebx. Without REX.W Zydis says ebx (0f 02 c3).", field: "operand.register", control: .init("0f02c3", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return p.rexW && p.at(0) == 0x0F && (p.at(1) == 0x02 || p.at(1) == 0x03) && field.hasPrefix("operand[1].")
+                    && operand(answer, field)?.size == 8 && peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "zydis-clwb-memory-size", oracle: "zydis", summary: "sizes the m8 operand of CLWB as a 64-byte line",
+            example: .init("660fae30", .bits64), observed: .init(valid: true, length: 4, mnemonic: "clwb"),
+            oracleSays: "clwb zmmword ptr [rax] (size 64)", truth: "clwb byte ptr [rax] (SDM: 66 0F AE /6 CLWB m8)",
+            evidence: "Zydis itself sizes CLFLUSH/CLFLUSHOPT (0f ae 38, 66 0f ae 38) m8, as the project. Capstone does not know CLWB (xsaveopt).",
+            field: "operand.size", control: .init("0fae38", .bits64),
+            matches: { _, _, _, answer, others, field in
+                answer.mnemonic == "clwb" && field == "operand[0].size" && answer.operands.first?.size == 64
+                    && others["project"]?.operands.first?.size == 1
+            }),
+    ]
+}
