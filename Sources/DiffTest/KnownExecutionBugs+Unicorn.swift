@@ -135,10 +135,10 @@ extension KnownExecutionBugs {
             }),
         KnownExecutionBug(
             id: "unicorn-missing-cpu-features", oracle: "unicorn",
-            summary: "#UD for instructions its default CPU model lacks and this CPU (and Linux user mode) has: POPCNT (F3 0F B8), MOVBE (0F 38 F0/F1 without F2), RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE (F3 0F AE /0-/3, register form)",
+            summary: "#UD for instructions its default CPU model lacks and this CPU (and Linux user mode) has: POPCNT (F3 0F B8), MOVBE (0F 38 F0/F1 without F2), RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE (F3 0F AE /0-/3, register form), CLWB/CLFLUSHOPT (66 0F AE /6, /7 with memory)",
             example: "f30fb806, 0f38f007, f30faedb",
             oracleSays: "#UD", truth: "executes (CPUID on the Zen 4 host reports POPCNT, MOVBE, FSGSBASE; Linux ≥ 5.9 sets CR4.FSGSBASE)",
-            evidence: "CPU: `f3 0f b8 06` completes with RAX = popcount; the emulator agrees.",
+            evidence: "CPU: `f3 0f b8 06` completes with RAX = popcount, `66 43 0f ae 33` (CLWB) completes; the emulator agrees.",
             fields: ["exception"],
             matches: { c, _, _, mine, theirs in
                 // WRFSBASE/WRGSBASE raise #GP(0) for a non-canonical base.
@@ -151,6 +151,7 @@ extension KnownExecutionBugs {
                 case 0x38: return third.map { $0 == 0xF0 || $0 == 0xF1 } == true && !p.contains(0xF2) && mine.outcome == .completed
                 case 0xAE:
                     guard let m = modrm(c.bytes) else { return false }
+                    if p.contains(0x66) && !p.contains(0xF3) && !p.contains(0xF2) && m >> 6 != 3 && m >> 3 & 7 >= 6 { return mine.outcome == .completed }
                     return p.contains(0xF3) && m >> 6 == 3 && m >> 3 & 7 <= 3 && (mine.outcome == .completed || m >> 3 & 7 >= 2)
                 default: return false
                 }
@@ -202,11 +203,14 @@ extension KnownExecutionBugs {
             summary: "ENTER with a 16-bit operand size (66 C8) writes the whole RSP to RBP; the CPU writes BP only",
             example: "66c8000000",
             oracleSays: "RBP = RSP", truth: "BP = SP, RBP's upper bits kept (SDM Vol. 2 ENTER: BP ← FrameTemp for a 16-bit operand size)",
-            evidence: "CPU: RBP 0x6 -> 0x87e with RSP 0x2087e, as the emulator; Unicorn 0x2087e.",
+            evidence: "CPU: RBP 0x6 -> 0x87e with RSP 0x2087e (`66c8000000`), RBP 0xd4b818612b1b2374 -> 0xd4b818612b1b0809 (`66c8010000`), as the emulator; Unicorn 0x2087e, 0x20809.",
             fields: ["register.rbp"],
             matches: { c, _, _, mine, theirs in
-                opcode(c.bytes).0 == 0xC8 && operandSize16(c.bytes) && theirs.state.gpr[5] == theirs.state.gpr[4]
-                    && mine.state.gpr[5] & 0xFFFF == mine.state.gpr[4] & 0xFFFF
+                // Same BP; Unicorn's RBP is the whole frame pointer: RSP after the 2-byte push of BP.
+                guard opcode(c.bytes).0 == 0xC8, operandSize16(c.bytes), let caseState = c.state,
+                    let state = try? MachineState(caseState: caseState)
+                else { return false }
+                return theirs.state.gpr[5] & 0xFFFF == mine.state.gpr[5] & 0xFFFF && theirs.state.gpr[5] == state.cpu.gpr[4] &- 2
             }),
         KnownExecutionBug(
             id: "unicorn-enter-nested-copies", oracle: "unicorn",
@@ -227,11 +231,12 @@ extension KnownExecutionBugs {
             summary: "ENTER does not touch the new stack top: with the frame below the mapped stack it completes where the CPU faults at the new RSP",
             example: "48c8008000 (enter 0x8000, 0) with the stack page alone mapped",
             oracleSays: "completed", truth: "#PF at the new RSP (measured; the emulator probes it, see DESIGN-NOTES Emulator)",
-            evidence: "CPU: #PF at 0x187a8 = RSP − 8 − 0x8000 after the push of RBP, as the emulator.",
+            evidence: "CPU: #PF at 0x187a8 = RSP − 8 − 0x8000 after the push of RBP (`48c8008000`), at 0x11000 for a new RSP of 0x10ffd (`f2c898f861`), as the emulator.",
             fields: ["exception"],
             matches: { c, _, _, mine, theirs in
                 guard opcode(c.bytes).0 == 0xC8, mine.exception?.vector == "PF", let a = address(mine), theirs.outcome == .completed else { return false }
-                return theirs.state.gpr[4] == a
+                // The CPU writes 8 bytes at the new RSP: the fault is in them.
+                return a >= theirs.state.gpr[4] && a < theirs.state.gpr[4] &+ 8
             }),
             KnownExecutionBug(
             id: "unicorn-pdep-pext-operands-swapped", oracle: "unicorn",
@@ -263,6 +268,21 @@ extension KnownExecutionBugs {
                 else { return false }
                 let top: UInt64 = v.w ? 1 << 63 : 1 << 31
                 return theirs.state.gpr[v.reg] == mine.state.gpr[v.reg] & ~top
+            }),
+            KnownExecutionBug(
+            id: "unicorn-cmpxchg32-fail-zero-extends", oracle: "unicorn",
+            summary: "CMPXCHG r32, r32 (0F B1, 32-bit operand size) whose comparison fails zero-extends the destination register; the CPU leaves it whole",
+            example: "0fb1cd (cmpxchg ebp, ecx) with EAX ≠ EBP",
+            oracleSays: "RBP = EBP zero-extended", truth: "RBP unchanged (only EAX is loaded, zero-extended; measured)",
+            evidence: "CPU: RBP 0xbd8739146413688 stays, RAX -> 0x46413688, as the emulator; Unicorn RBP 0x46413688.",
+            fields: ["register"],
+            matches: { c, _, field, mine, theirs in
+                let (op, next, _) = opcode(c.bytes)
+                guard op == 0x0F, next == 0xB1, let m = modrm(c.bytes), m >> 6 == 3, !prefixes(c.bytes).contains(0x66), (rex(c.bytes) ?? 0) & 0x08 == 0,
+                    mine.state.rflags & RFlags.zero == 0, mine.outcome == .completed, theirs.outcome == .completed
+                else { return false }
+                let d = Int(m & 7) | ((rex(c.bytes) ?? 0) & 0x01 != 0 ? 8 : 0)
+                return field == "register." + CPUState.gprNames[d] && theirs.state.gpr[d] == mine.state.gpr[d] & 0xFFFF_FFFF
             }),
     ]
 }

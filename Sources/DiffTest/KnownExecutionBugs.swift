@@ -71,19 +71,20 @@ public enum KnownExecutionBugs {
             }),
         KnownExecutionBug(
             id: "unicorn-executes-undefined-encodings", oracle: "unicorn",
-            summary: "executes encodings the CPU rejects with #UD: C6/C7 with ModRM.reg ≠ 0 (except XABORT/XBEGIN), 8F with reg ≠ 0, FE with reg ≥ 2, UD1 (0F B9), UD0 (0F FF), 0F A6/A7, GETSEC (0F 37) at CPL3, REP/66 on forms without that prefix",
-            example: "f3c6c85b, 668fd9, 4d0fff93, f2420fb91b", oracleSays: "completed (as some other form)",
+            summary: "executes encodings the CPU rejects with #UD: C6/C7 with ModRM.reg ≠ 0 (except XABORT/XBEGIN), 8F with reg ≠ 0, FE with reg ≥ 2, FF /7, UD1 (0F B9), UD0 (0F FF), 0F A6/A7, GETSEC (0F 37) at CPL3, REP/66 on forms without that prefix",
+            example: "f3c6c85b, 668fd9, 4d0fff93, f2420fb91b, 4b8f64a480, f243ff7ca4f9", oracleSays: "completed (as some other form), or #PF from that form's memory access",
             truth: "#UD (SDM Vol. 2 Appendix A opcode map: the group encodings are undefined; UD0/UD1 \"raise invalid opcode exception\")",
             evidence: "SDM opcode maps; the project decoder, Capstone and Zydis reject or decode these as UD0/UD1; the emulator raises #UD.",
             fields: ["exception"],
             matches: { c, _, _, mine, theirs in
-                guard mine.exception?.vector == "UD", theirs.outcome == .completed else { return false }
+                guard mine.exception?.vector == "UD", theirs.outcome == .completed || theirs.exception?.vector == "PF" else { return false }
                 let (op, next, third) = opcode(c.bytes)
                 let reg = (op == 0x0F ? third : next).map { $0 >> 3 & 7 } ?? 0
                 switch op {
                 case 0xC6, 0xC7: return reg != 0
                 case 0x8F: return reg != 0
                 case 0xFE: return reg >= 2
+                case 0xFF: return reg == 7
                 case 0x0F: return next.map { [0xB9, 0xFF, 0xA6, 0xA7, 0x37].contains($0) } ?? false
                 default: return false
                 }

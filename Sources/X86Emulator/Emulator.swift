@@ -31,7 +31,8 @@ public struct Emulator<B: Bus> {
     public private(set) var lastLength = 0
     /// A one-entry decode cache: the last instruction decoded, keyed by its address and the 15
     /// bytes fetched there. Code that writes itself simply misses (the bytes are compared on
-    /// every step), so the cache never changes what is executed.
+    /// every step), so the cache never changes what is executed. The instruction is decoded in
+    /// place here and executed from here (see `step`): no copy of it per step.
     @usableFromInline var cachedRIP: UInt64 = 1
     @usableFromInline var cachedBytes: (UInt64, UInt64) = (0, 0)
     @usableFromInline var cachedCount = -1
@@ -45,9 +46,9 @@ public struct Emulator<B: Bus> {
         handlers = HandlerTable.shared
     }
 
-    /// Fetches and decodes the instruction at RIP into `instruction` (in place: no copy of the
-    /// decoded instruction), or says why not.
-    @inlinable mutating func fetchInstruction(into instruction: inout Instruction) -> X86Exception? {
+    /// Fetches the instruction at RIP and makes `cachedInstruction` hold it (decoding it in
+    /// place on a cache miss), or says why not.
+    @inlinable mutating func fetchInstruction() -> X86Exception? {
         let rip = state.rip
         if !Self.isCanonical(rip) { return .gp0 }
         var raw: (UInt64, UInt64) = (0, 0)
@@ -55,16 +56,14 @@ public struct Emulator<B: Bus> {
             let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<15])
             let (count, fault) = bus.fetch(rip, into: window)
             let bytes = (buffer.load(fromByteOffset: 0, as: UInt64.self), buffer.load(fromByteOffset: 8, as: UInt64.self))
-            if rip == cachedRIP && count == cachedCount && bytes == cachedBytes {
-                instruction = cachedInstruction
-                return nil
-            }
-            switch decoder.decode(UnsafeRawBufferPointer(rebasing: window[0..<count]), address: rip, into: &instruction) {
+            if rip == cachedRIP && count == cachedCount && bytes == cachedBytes { return nil }
+            // The keys are cleared first: a failed decode leaves a partial instruction behind.
+            cachedCount = -1
+            switch decoder.decode(UnsafeRawBufferPointer(rebasing: window[0..<count]), address: rip, into: &cachedInstruction) {
             case nil:
                 cachedRIP = rip
                 cachedCount = count
                 cachedBytes = bytes
-                cachedInstruction = instruction
                 return nil
             case .truncated?:
                 if let fault { return .pageFault(fault.address, fetch: true, present: fault.present) }
@@ -80,11 +79,23 @@ public struct Emulator<B: Bus> {
     @_specialize(exported: true, where B == RegionMemory)
     @_specialize(exported: true, where B == WriteDiscardBus<RegionMemory>)
     public mutating func step() -> StepOutcome {
-        var instruction = Instruction()
-        if let e = fetchInstruction(into: &instruction) {
+        if let e = fetchInstruction() {
             lastLength = 0
             return .exception(e)
         }
+        // Executes `cachedInstruction` where it lies: passing the stored property itself would
+        // copy it (a few hundred bytes, a third of a fresh-state step) because `execute`
+        // mutates `self`. Through pointers the compiler borrows it in place; nothing in
+        // `execute` writes the decode cache.
+        return withUnsafeMutablePointer(to: &self) { me in
+            withUnsafeMutablePointer(to: &me.pointee.cachedInstruction) { instruction in
+                me.pointee.stepDecoded(instruction.pointee)
+            }
+        }
+    }
+
+    /// `step` after the fetch: executes `instruction` (the decode cache's).
+    @inline(__always) mutating func stepDecoded(_ instruction: Instruction) -> StepOutcome {
         lastLength = instruction.length
         let singleStep = state.rflags & RFlags.trap != 0
         let (op, variant) = handlers.entry(instruction.mnemonicID)
@@ -128,13 +139,12 @@ public struct Emulator<B: Bus> {
     @_specialize(exported: true, where B == RegionMemory)
     @_specialize(exported: true, where B == WriteDiscardBus<RegionMemory>)
     public mutating func skip() -> StepOutcome {
-        var instruction = Instruction()
-        if let e = fetchInstruction(into: &instruction) {
+        if let e = fetchInstruction() {
             lastLength = 0
             return .exception(e)
         }
-        lastLength = instruction.length
-        state.rip &+= UInt64(instruction.length)
+        lastLength = cachedInstruction.length
+        state.rip &+= UInt64(cachedInstruction.length)
         return .completed
     }
 

@@ -97,6 +97,18 @@ import X86Emulator
              c("c4e2c3f5d0", ["rdi": "0xffffffffffffffff", "rax": "0xffffffffffffffff"])),
             // BZHI with index 0xc8 ≥ 32. Control: index 8.
             ("unicorn-bzhi-index-clamped", c("c4e260f5f3", ["rbx": "0x800000c8"]), c("c4e260f5f3", ["rbx": "0x80000008"])),
+            // CMPXCHG r32 whose comparison fails. Control: the comparison succeeds.
+            ("unicorn-cmpxchg32-fail-zero-extends", c("0fb1cd", ["rax": "0x1", "rbp": "0xbd8739146413688", "rcx": "0xffff"]),
+             c("0fb1cd", ["rax": "0x46413688", "rbp": "0xbd8739146413688", "rcx": "0xffff"])),
+            // 16-bit ENTER with a nesting level of 1. Control: 64-bit.
+            ("unicorn-enter16-rbp", c("66c8010000", ["rbp": "0xd4b818612b1b2374"]), c("c8010000", ["rbp": "0xd4b818612b1b2374"])),
+            // 16-bit ENTER whose frame crosses a 64 KiB boundary. Control: 64-bit.
+            ("unicorn-enter16-rbp", c("66c8ffff00", ["rbp": "0x6"]), c("c8ffff00", ["rbp": "0x6"])),
+            // CLWB. Control: CLFLUSH.
+            ("unicorn-missing-cpu-features", c("660fae37", ["rdi": "0x10000"]), c("0fae3f", ["rdi": "0x10000"])),
+            // F2 FF /7 (Unicorn runs it as some memory form and faults at [r12-7] = 0x17). Control:
+            // FF /6 (push [r12-7]), a #PF at 0x17 for both.
+            ("unicorn-executes-undefined-encodings", c("f243ff7ca4f9", ["r12": "0x1e"]), c("f243ff74a4f9", ["r12": "0x1e"])),
         ]
     }()
 
@@ -116,6 +128,15 @@ import X86Emulator
         let iret = try Self.makeCase("48cf")
         _ = unicorn.execute(iret.bytes, state: try MachineState(caseState: iret.state!), vendor: .amd)
         #expect(unicorn.execute(popcnt.bytes, state: state, vendor: .amd) == fresh)
+    }
+
+    /// A jump that lands 47 bytes before the end of the code page: Unicorn translates the next
+    /// block (zeros) on into the unmapped page and reports a fetch fault at 0x2000; the jump
+    /// itself completed.
+    @Test func nextBlockFetchFaultIsNotTheInstructions() throws {
+        let c = try Self.makeCase("66e9cd0f")
+        let r = try UnicornOracle().execute(c.bytes, state: try MachineState(caseState: c.state!), vendor: .amd)
+        #expect(r.outcome == .completed && r.state.rip == 0x1fd1)
     }
 
     /// The last iteration of a REP string leaves Unicorn on the instruction; the oracle steps it past.

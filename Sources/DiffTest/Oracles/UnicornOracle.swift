@@ -190,9 +190,13 @@ public final class UnicornOracle: ExecutionOracle {
         let writes = ExecutionResult.coalesce(recorder.writes.filter { pages.contains($0.address & ~(Self.pageSize - 1)) })
         if recorder.syscall { return ExecutionResult(outcome: .syscall, state: s, writes: writes, note: "syscall") }
         // Unicorn looks up the next block before it honours the count of 1: a control transfer
-        // to an unmapped target shows as a fetch fault at the new RIP. The instruction itself
-        // completed (the CPU faults there only when it executes the next instruction).
-        if let u = recorder.unmapped, u.fetch, u.address == s.rip, s.rip != state.cpu.rip, err == UC_ERR_FETCH_UNMAPPED || err == UC_ERR_OK {
+        // to an unmapped target shows as a fetch fault at the new RIP, or at the start of the
+        // next page when the target is mapped but the block runs into an unmapped page
+        // (`66 e9 cd 0f` lands at 0x1fd1 on zeros, the fault is at 0x2000). The instruction
+        // itself completed (the CPU faults there only when it executes the next instruction).
+        let nextPage = (s.rip & ~(Self.pageSize - 1)) &+ Self.pageSize
+        if let u = recorder.unmapped, u.fetch, u.address == s.rip || (u.address == nextPage && pages.contains(nextPage &- Self.pageSize)),
+            s.rip != state.cpu.rip, err == UC_ERR_FETCH_UNMAPPED || err == UC_ERR_OK {
             return ExecutionResult(outcome: .completed, state: s, writes: writes)
         }
         if let u = recorder.unmapped {
