@@ -52,6 +52,10 @@ while [ $# -gt 0 ]; do
     esac
 done
 log="${log:-$out/runs/$(date -u +%Y%m%dT%H%M%S)}"
+# The fuzzer runs inside the log folder: relative paths given on the command line are made
+# absolute first.
+corpus="$(realpath -m "$corpus")"
+log="$(realpath -m "$log")"
 
 # The Swift runtime's own crash handler would race libFuzzer's and AddressSanitizer's.
 export SWIFT_BACKTRACE=enable=no
@@ -155,9 +159,17 @@ for t in $targets; do
     (cd "$log/$t" && "$out/bin/fuzz-$t" "$corpus/$t" "$seeds" $(options "$t") -fork="$jobs" -ignore_crashes=1 \
         -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$seconds" -artifact_prefix="$log/$t/" \
         -print_final_stats=1 >"$log/$t/fuzz.log" 2>&1)
+    rc=$?
     grep -E '^#[0-9]+: cov' "$log/$t/fuzz.log" | tail -1 | sed 's/^/   /'
     crashes=$(find "$log/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) ! -name '*.min' ! -name '*.log' | sort)
-    [ -n "$crashes" ] || continue
+    if [ -z "$crashes" ]; then
+        # Without a crash file a non-zero exit is a set-up error (a missing folder, a bad flag).
+        if [ "$rc" != 0 ]; then
+            echo "fuzz.sh: fuzz-$t failed (exit $rc): $(grep -m1 -E 'ERROR|error' "$log/$t/fuzz.log" || tail -1 "$log/$t/fuzz.log")" >&2
+            exit 2
+        fi
+        continue
+    fi
     # The signature of every crash file from one process (FUZZ_REPORT_ONLY: report, do not
     # crash; libFuzzer prints `Running: FILE` before each), then one stored case per signature.
     echo "$crashes" | xargs env FUZZ_REPORT_ONLY=1 "$out/bin/fuzz-$t" -runs=1 2>&1 |

@@ -2,29 +2,39 @@ import Synchronization
 
 /// A shortcut for the length path, derived from the decode tree (never written by hand).
 ///
-/// For the one-byte and 0F maps, under a "prefix state" (no mandatory-looking prefix, or one of
-/// 66/F3/F2; no REX, REX without W, or REX.W; segment prefixes anywhere before the opcode,
-/// which change neither length nor validity), one byte per (opcode, next byte) holds the
-/// instruction's length from the opcode on, or 0 for "take the full path" (invalid, escapes,
-/// LOCK/67/repeated prefixes, anything whose length depends on more):
+/// For the one-byte and 0F maps, under a "prefix state" — none, F3 or F2 (the last of them
+/// wins); 66 or not; no REX, REX without W, or REX.W — one byte per
+/// (opcode, next byte) holds the answer, or 0 for "take the full path" (escapes, prefixes in
+/// opcode position, VEX/EVEX/XOP, anything whose answer depends on more):
 ///
-///   bits 0-4  length from the opcode byte on (opcode, ModRM, SIB, displacement, immediates)
-///   bit  7    add 4 when the SIB byte's base is 5 (mod = 0: a disp32 and no base)
+///   valid:    bits 0-3 the length from the opcode byte on (opcode, ModRM, SIB, displacement,
+///             immediates); bit 7: add 4 when the SIB byte's base is 5 (mod = 0: a disp32, no
+///             base)
+///   invalid:  bit 6 set, bits 0-4 the `InvalidReason`
 ///
-/// Each row (one prefix state, map and opcode: 256 entries) is computed the first time it is
-/// needed by running the full decoder on every next byte, so the shortcut agrees with the tree
-/// by construction; a REX row is used only where every REX.R/X/B combination gives the same
-/// answer. `FastLengthTests` checks shortcut == core on every covered shape.
+/// Segment prefixes change neither length nor validity and are skipped; LOCK and 67 (rare
+/// outside random bytes) take the full path, which keeps the rows few. Each row (one prefix
+/// state, map and opcode) is computed the first time it is needed by running the full decoder
+/// on every next byte, under every REX.R/X/B and with several SIB/tail patterns, and kept only
+/// where they all give the same answer: the shortcut agrees with the tree by construction.
+/// Equal rows are stored once (a few hundred distinct rows cover everything), so the working
+/// set stays in the first-level cache; `FastLengthTests` checks shortcut == core.
 final class FastLengthTables: @unchecked Sendable {
-    /// Rows: ((prefix * 3 + rex) * 2 + map) * 256 + opcode; prefix 0 none, 1 66, 2 F3, 3 F2;
-    /// rex 0 none, 1 REX without W, 2 REX.W (64-bit mode only).
-    static let rowCount = 4 * 3 * 2 * 256
-    let entries: UnsafeMutablePointer<UInt8>
-    /// 1 once a row is filled (written with release ordering after the row's entries).
-    let ready: UnsafeMutablePointer<Atomic<UInt8>>
+    /// Prefix states: bit 0 66, bits 1-2 rep (0 none, 1 F3, 2 F2).
+    static let prefixStates = 6
+    /// Rows: ((state * 3 + rex) * 2 + map) * 256 + opcode; rex 0 none, 1 REX without W,
+    /// 2 REX.W (64-bit mode only).
+    static let rowCount = prefixStates * 3 * 2 * 256
+    /// Distinct rows kept at most; a row beyond that takes the full path.
+    static let uniqueCapacity = 4096
+    /// Per row: 0 not computed yet, else the index of its distinct row (1: all "full path").
+    let rowIndex: UnsafeMutablePointer<Atomic<UInt16>>
+    /// Distinct rows, 256 entries each; row 0 unused, row 1 all zero.
+    let rows: UnsafeMutablePointer<UInt8>
     let mode: Mode
     let vendor: Vendor
-    private let fillLock = Mutex<Void>(())
+    private let fillLock = Mutex<[[UInt8]: UInt16]>([:])
+    private var uniqueCount = 2  // guarded by fillLock
 
     private static let cache = Mutex<[Int: FastLengthTables]>([:])
 
@@ -41,80 +51,117 @@ final class FastLengthTables: @unchecked Sendable {
     private init(mode: Mode, vendor: Vendor) {
         self.mode = mode
         self.vendor = vendor
-        entries = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.rowCount * 256)
-        entries.initialize(repeating: 0, count: Self.rowCount * 256)
-        ready = UnsafeMutablePointer<Atomic<UInt8>>.allocate(capacity: Self.rowCount)
-        for i in 0..<Self.rowCount { (ready + i).initialize(to: Atomic(0)) }
+        rowIndex = UnsafeMutablePointer<Atomic<UInt16>>.allocate(capacity: Self.rowCount)
+        for i in 0..<Self.rowCount { (rowIndex + i).initialize(to: Atomic(0)) }
+        rows = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.uniqueCapacity * 256)
+        rows.initialize(repeating: 0, count: 2 * 256)
     }
 
-    /// The class of each byte in the prefix loop: 0 not a prefix, 1 segment override, 2 66,
-    /// 3 F3, 4 F2, 5 a prefix the shortcut does not handle (F0, 67).
+    /// Per byte, how the prefix loop treats it: 0 not a legacy prefix; else bit 7 set and
+    /// bits 0-2 the state bits it sets, bit 5 "clears the rep bits first" (F2/F3: the last
+    /// wins), bit 6 "not handled" (LOCK, 67). Segment overrides only set bit 7.
     nonisolated(unsafe) static let prefixClass: UnsafeMutablePointer<UInt8> = {
         let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         t.initialize(repeating: 0, count: 256)
-        for b in [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65] { t[b] = 1 }
-        t[0x66] = 2
-        t[0xF3] = 3
-        t[0xF2] = 4
-        t[0xF0] = 5
-        t[0x67] = 5
+        for b in [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65] { t[b] = 0x80 }
+        t[0x66] = 0x80 | 0x01
+        t[0xF3] = 0x80 | 0x20 | 0x02
+        t[0xF2] = 0x80 | 0x20 | 0x04
+        t[0xF0] = 0x80 | 0x40
+        t[0x67] = 0x80 | 0x40
         return t
     }()
 
-    @inline(__always) func isReady(_ row: Int) -> Bool { ready[row].load(ordering: .acquiring) != 0 }
+    /// The longest an instruction of the one-byte or 0F map can be from its opcode byte on
+    /// (opcode, ModRM, SIB, disp32, imm32): an invalid answer is used only when the prefixes
+    /// before it leave room for that, so the core could not have met the 15-byte limit first.
+    static let longestFromOpcode = 11
 
-    /// Fills `row` if nobody has yet.
-    func fill(_ row: Int) {
-        fillLock.withLock { _ in
-            if isReady(row) { return }
-            let decoder = X86Decoder(mode: mode, vendor: vendor, fastTables: nil)
-            let opcode = row & 255
-            let map = (row >> 8) & 1
-            let rex = (row >> 9) % 3
-            let prefix = (row >> 9) / 3
-            let base = entries + row * 256
-            let excluded = (map == 0 && Self.isPrefixOrEscape(UInt8(opcode), mode: mode))
-                || (map == 1 && (opcode == 0x0F || opcode == 0x38 || opcode == 0x3A))
-                || (rex != 0 && mode != .bits64)
-            if !excluded {
-                let rexBytes: [UInt8] = rex == 0 ? [0] : rex == 1 ? [0x40, 0x41, 0x42, 0x44] : [0x48, 0x4F]
-                var buffer = [UInt8](repeating: 0, count: 16)
-                for next in 0..<256 {
-                    var agreed: UInt8? = nil
-                    var consistent = true
-                    for r in rexBytes {
-                        var n = 0
-                        if prefix != 0 { buffer[n] = [0, 0x66, 0xF3, 0xF2][prefix]; n += 1 }
-                        if r != 0 { buffer[n] = r; n += 1 }
-                        if map == 1 { buffer[n] = 0x0F; n += 1 }
-                        let start = n
-                        buffer[n] = UInt8(opcode)
-                        buffer[n + 1] = UInt8(next)
-                        for k in (n + 2)..<16 { buffer[k] = 0 }
-                        let e = Self.entry(decoder, buffer, start: start)
-                        if agreed == nil { agreed = e } else if agreed != e { consistent = false }
-                    }
-                    base[next] = consistent ? (agreed ?? 0) : 0
+    /// Computes `row` if nobody has yet; returns its distinct-row index.
+    func fill(_ row: Int) -> Int {
+        fillLock.withLock { unique -> Int in
+            let known = Int(rowIndex[row].load(ordering: .acquiring))
+            if known != 0 { return known }
+            let entries = Self.compute(row, mode: mode, vendor: vendor)
+            var index: UInt16 = 1
+            if entries.contains(where: { $0 != 0 }) {
+                if let seen = unique[entries] {
+                    index = seen
+                } else if uniqueCount < Self.uniqueCapacity {
+                    index = UInt16(uniqueCount)
+                    uniqueCount += 1
+                    (rows + Int(index) * 256).initialize(from: entries, count: 256)
+                    unique[entries] = index
                 }
             }
-            ready[row].store(1, ordering: .releasing)
+            rowIndex[row].store(index, ordering: .releasing)
+            return Int(index)
         }
+    }
+
+    /// The 256 entries of `row`.
+    static func compute(_ row: Int, mode: Mode, vendor: Vendor) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 256)
+        let opcode = row & 255
+        let map = (row >> 8) & 1
+        let rex = (row >> 9) % 3
+        let state = (row >> 9) / 3
+        if (map == 0 && isPrefixOrEscape(UInt8(opcode), mode: mode))
+            || (map == 1 && (opcode == 0x0F || opcode == 0x38 || opcode == 0x3A))
+            || (rex != 0 && mode != .bits64)
+        {
+            return out
+        }
+        let decoder = X86Decoder(mode: mode, vendor: vendor, fastTables: nil)
+        var lead: [UInt8] = []
+        if state & 1 != 0 { lead.append(0x66) }
+        if state >> 1 == 1 { lead.append(0xF3) }
+        if state >> 1 == 2 { lead.append(0xF2) }
+        let rexBytes: [UInt8] = rex == 0 ? [0] : rex == 1 ? [0x40, 0x41, 0x42, 0x44] : [0x48, 0x4F]
+        // Tails after the next byte: the SIB (if any) first. Base 5 must be the only SIB
+        // value that changes the answer, and only by the 4 the entry's bit 7 adds; nothing
+        // after it may change the answer.
+        let tails: [[UInt8]] = [[0x00, 0x00], [0x05, 0xFF]]
+        var buffer = [UInt8](repeating: 0, count: 16)
+        for next in 0..<256 {
+            var agreed: UInt8? = nil
+            var consistent = true
+            for r in rexBytes {
+                for tail in tails {
+                    var n = 0
+                    for b in lead { buffer[n] = b; n += 1 }
+                    if r != 0 { buffer[n] = r; n += 1 }
+                    if map == 1 { buffer[n] = 0x0F; n += 1 }
+                    let start = n
+                    buffer[n] = UInt8(opcode)
+                    buffer[n + 1] = UInt8(next)
+                    for k in (n + 2)..<16 { buffer[k] = tail[k == n + 2 ? 0 : 1] }
+                    let e = entry(decoder, buffer, start: start)
+                    if agreed == nil { agreed = e } else if agreed != e { consistent = false }
+                }
+            }
+            out[next] = consistent ? (agreed ?? 0) : 0
+        }
+        return out
     }
 
     /// The entry for the instruction in `buffer` whose opcode byte is at `start`.
     private static func entry(_ decoder: X86Decoder, _ buffer: [UInt8], start: Int) -> UInt8 {
         buffer.withUnsafeBufferPointer { b -> UInt8 in
             var raw = RawDecode()
-            do {
+            do throws(InvalidReason) {
                 try decoder.core(b.baseAddress!, 15, &raw)
             } catch {
-                return 0
+                // The reason must not be one the bytes after the opcode's neighbourhood decide.
+                if error == .truncated || error == .tooLong { return 0 }
+                return 0x40 | error.rawValue
             }
             if raw.map == .amd3DNow || raw.kind != .legacy { return 0 }
-            let length = raw.length - start
-            guard length > 0 && length < 32 else { return 0 }
-            // A SIB with mod = 0 gains a disp32 when its base is 5; the buffer's SIB is 0.
+            var length = raw.length - start
+            // A SIB with mod = 0 gains a disp32 when its base is 5.
             let sibDependent = raw.hasSIB && raw.mod == 0
+            if sibDependent && b[raw.modrmPos + 1] & 7 == 5 { length -= 4 }
+            guard length > 0 && length <= longestFromOpcode else { return 0 }
             return UInt8(length) | (sibDependent ? 0x80 : 0)
         }
     }

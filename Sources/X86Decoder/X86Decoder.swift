@@ -13,9 +13,11 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     /// The length shortcut (FastLengthTables), nil while those tables are being built.
     /// Raw pointers into the process-lifetime tables: a class reference here would cost a
     /// retain/release on every `length(of:)`.
-    let fast: UnsafeMutablePointer<UInt8>?
-    let fastReady: UnsafeMutablePointer<Atomic<UInt8>>?
-    let prefixClass: UnsafeMutablePointer<UInt8>
+    @usableFromInline let fastIndex: UnsafeMutablePointer<Atomic<UInt16>>?
+    @usableFromInline let fastRows: UnsafeMutablePointer<UInt8>?
+    @usableFromInline let prefixClass: UnsafeMutablePointer<UInt8>
+    /// 1 in 64-bit mode (where 40-4F are REX), else 0.
+    @usableFromInline let rexAllowed: Int
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
         self.init(mode: mode, vendor: vendor, fastTables: FastLengthTables.shared(mode: mode, vendor: vendor))
@@ -27,59 +29,87 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         nodes = DecoderTables.shared.nodes
         forms = DecoderTables.shared.forms
         formOperands = DecoderTables.shared.operands
-        fast = fastTables?.entries
-        fastReady = fastTables?.ready
+        fastIndex = fastTables?.rowIndex
+        fastRows = fastTables?.rows
         prefixClass = FastLengthTables.prefixClass
+        rexAllowed = mode == .bits64 ? 1 : 0
     }
 
     /// Length and validity of the first instruction in `bytes`.
 
+    @inlinable
     public func length(of bytes: UnsafeRawBufferPointer) -> LengthResult {
         guard let base = bytes.baseAddress else { return LengthResult(invalid: .truncated) }
         let p = base.assumingMemoryBound(to: UInt8.self)
-        // Shortcut for the common shapes (segment prefixes, at most one of 66/F3/F2, an optional
-        // REX; one-byte or 0F map): with 15 bytes at hand nothing can be truncated, and reads
-        // stop at p[8].
-        if bytes.count >= 15, let fast, let fastReady {
+        let s = shortcut(p, bytes.count)
+        if s > 0 { return LengthResult(length: s) }
+        if s < 0 { return LengthResult(rawInvalid: UInt8(truncatingIfNeeded: -s)) }
+        return slowLength(p, bytes.count)
+    }
+
+    /// The length shortcut (FastLengthTables): the length (> 0), minus the invalid reason's raw
+    /// value (< 0), or 0 when the full path must decide. Up to four legacy prefixes, an
+    /// optional REX, the one-byte or 0F map; with 15 bytes at hand nothing can be truncated,
+    /// and reads stop at p[8]. REX and 0F are taken without branches (about half of compiled
+    /// code has a REX, so a branch on it mispredicts often).
+    @inlinable @inline(__always)
+    func shortcut(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        if count >= 15, let fastIndex, let fastRows {
             var i = 0
-            var prefix = 0
+            var state = 0
             var usable = true
             while i < 4 {
                 let c = Int(prefixClass[Int(p[i])])
                 if c == 0 { break }
-                if c >= 2 {
-                    if c == 5 || prefix != 0 { usable = false; break }
-                    prefix = c &- 1
-                }
+                if c & 0x40 != 0 { usable = false; break }
+                if c & 0x20 != 0 { state &= 1 }
+                state |= c & 7
                 i &+= 1
             }
             if usable {
-                var rex = 0
-                var b = p[i]
-                if mode == .bits64 && b & 0xF0 == 0x40 {
-                    rex = b & 8 != 0 ? 2 : 1
-                    i &+= 1
-                    b = p[i]
-                }
-                var map = 0
-                if b == 0x0F {
-                    map = 1
-                    i &+= 1
-                    b = p[i]
-                }
-                let row = ((prefix &* 3 &+ rex) &* 2 &+ map) &<< 8 | Int(b)
-                if fastReady[row].load(ordering: .acquiring) == 0 { FastLengthTables.shared(mode: mode, vendor: vendor).fill(row) }
-                let e = fast[row &<< 8 | Int(p[i &+ 1])]
-                if e != 0 {
-                    var n = i &+ Int(e & 0x1F)
-                    if e & 0x80 != 0 && p[i &+ 2] & 7 == 5 { n &+= 4 }
-                    return LengthResult(length: n)
+                // The five bytes that can hold REX, 0F, opcode, next byte and SIB are loaded
+                // at once and picked with selects, so no load waits for another.
+                let q0 = Int(p[i]), q1 = Int(p[i &+ 1]), q2 = Int(p[i &+ 2]), q3 = Int(p[i &+ 3]), q4 = Int(p[i &+ 4])
+                let isRex = rexAllowed & (q0 & 0xF0 == 0x40 ? 1 : 0)
+                let rex = isRex &* (1 &+ (q0 &>> 3) & 1)
+                let a0 = isRex != 0 ? q1 : q0
+                let a1 = isRex != 0 ? q2 : q1
+                let a2 = isRex != 0 ? q3 : q2
+                let a3 = isRex != 0 ? q4 : q3
+                let map = a0 == 0x0F ? 1 : 0
+                let opcode = map != 0 ? a1 : a0
+                let next = map != 0 ? a2 : a1
+                let sib = map != 0 ? a3 : a2
+                i &+= isRex &+ map
+                let row = ((state &* 3 &+ rex) &* 2 &+ map) &<< 8 | opcode
+                var index = Int(fastIndex[row].load(ordering: .acquiring))
+                if index == 0 { index = fillFastRow(row) }
+                let e = Int(fastRows[index &<< 8 | next])
+                if e & 0x40 == 0 {
+                    if e != 0 {
+                        // Bit 7: a SIB whose base is 5 adds a disp32.
+                        let sibBase5 = sib & 7 == 5 ? 4 : 0
+                        let n = i &+ (e & 0x0F) &+ (sibBase5 & (e &>> 5))
+                        if n <= 15 { return n }
+                    }
+                } else if i &+ 11 <= 15 {  // FastLengthTables.longestFromOpcode
+                    return -(e & 0x1F)
                 }
             }
         }
+        return 0
+    }
+
+    @usableFromInline
+    func fillFastRow(_ row: Int) -> Int {
+        FastLengthTables.shared(mode: mode, vendor: vendor).fill(row)
+    }
+
+    @usableFromInline @inline(never)
+    func slowLength(_ p: UnsafePointer<UInt8>, _ count: Int) -> LengthResult {
         var raw = RawDecode()
         do {
-            try core(p, bytes.count, &raw)
+            try core(p, count, &raw)
             return LengthResult(length: raw.length)
         } catch {
             return LengthResult(invalid: error)

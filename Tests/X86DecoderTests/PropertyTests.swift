@@ -118,4 +118,34 @@ func hex(_ bytes: [UInt8]) -> String {
         }
         #expect(mismatches == 0)
     }
+
+    /// Random legacy-prefix chains (LOCK, 66, 67, F2/F3 in any order and number, segments),
+    /// an optional REX, the one-byte or 0F map, random rest: the shortcut gives exactly the
+    /// core's answer, length or invalid reason, including the 15-byte limit.
+    @Test(arguments: Mode.allCases, Vendor.allCases)
+    func shortcutMatchesCoreUnderPrefixChains(mode: Mode, vendor: Vendor) {
+        var rng = PropertyTests.Rng(state: 99 &+ UInt64(mode.bits) &+ (vendor == .amd ? 7 : 0))
+        let decoder = X86Decoder(mode: mode, vendor: vendor)
+        let prefixes: [UInt8] = [0xF0, 0xF2, 0xF3, 0x66, 0x67, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65]
+        var mismatches = 0
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            let count = Int(rng.next() % 6)
+            for _ in 0..<count { bytes.append(prefixes[Int(rng.next() % UInt64(prefixes.count))]) }
+            if mode == .bits64 && rng.next() & 1 == 0 { bytes.append(0x40 | UInt8(rng.next() & 15)) }
+            if rng.next() % 3 == 0 { bytes.append(0x0F) }
+            while bytes.count < 15 {
+                let r = rng.next()
+                // SIB bytes with base 5 and large immediates/displacements are the edge cases.
+                bytes.append(r & 7 == 0 ? 0x05 : r & 7 == 1 ? 0x84 : UInt8(truncatingIfNeeded: r >> 8))
+            }
+            let fast = decoder.length(of: bytes)
+            let full = decoder.probe(bytes).result
+            if fast != full && mismatches < 10 {
+                mismatches += 1
+                Issue.record("\(hex(bytes)) \(mode.bits) \(vendor): shortcut \(String(describing: fast.length)) \(String(describing: fast.invalidReason)), core \(String(describing: full.length)) \(String(describing: full.invalidReason))")
+            }
+        }
+        #expect(mismatches == 0)
+    }
 }

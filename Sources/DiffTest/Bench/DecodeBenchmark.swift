@@ -17,53 +17,64 @@ public struct DecodeBenchmark {
 
     public init(secondsPerSubject: Double) { self.secondsPerSubject = secondsPerSubject }
 
-    /// Runs every subject over `bytes` (repeating passes until the time is used, at least one
-    /// full pass unless the time runs out first) and returns one measurement each.
-    public func run(workload: String, bytes: [UInt8], mode: Mode = .bits64) throws -> [Measurement] {
-        var out: [Measurement] = []
+    /// Runs every subject over `bytes` and returns one measurement each. The time is split
+    /// into `rounds` slices and the subjects take turns slice by slice, so a change in the
+    /// machine's load during the run weighs on every subject alike (the ratios are what count).
+    public func run(workload: String, bytes: [UInt8], mode: Mode = .bits64, subjects: [String] = DecodeBenchmark.subjects, rounds: Int = 4) throws -> [Measurement] {
         let capstone = try CapstoneOracle()
         let zydis = try ZydisOracle()
         let decoder = X86Decoder(mode: mode, vendor: .intel)
-        for subject in Self.subjects {
-            let (instructions, consumed, seconds) = bytes.withUnsafeBytes { buffer -> (Int, Int, Double) in
-                switch subject {
-                case "project-length":
-                    var s = ProjectLength(decoder: decoder)
-                    return Self.walk(buffer, seconds: secondsPerSubject, subject: &s)
-                case "project-full":
-                    var s = ProjectFull(decoder: decoder)
-                    return Self.walk(buffer, seconds: secondsPerSubject, subject: &s)
-                case "capstone", "capstone-detail":
-                    var s = CapstoneSubject(oracle: capstone, mode: mode, detail: subject == "capstone-detail")
-                    return Self.walk(buffer, seconds: secondsPerSubject, subject: &s)
-                default:
-                    var s = ZydisSubject(oracle: zydis, mode: mode, full: subject == "zydis-full")
-                    return Self.walk(buffer, seconds: secondsPerSubject, subject: &s)
+        var totals = [String: (instructions: Int, consumed: Int, seconds: Double)]()
+        let slice = secondsPerSubject / Double(max(1, rounds))
+        for round in 0..<max(1, rounds) {
+            for subject in subjects {
+                let (instructions, consumed, seconds) = bytes.withUnsafeBytes { buffer -> (Int, Int, Double) in
+                    // Each slice starts where the subject left off, so the rounds add up to
+                    // one walk over the buffer.
+                    let start = (totals[subject]?.consumed ?? 0) % max(1, buffer.count - 16)
+                    let warm = round == 0
+                    switch subject {
+                    case "project-length":
+                        var s = ProjectLength(decoder: decoder)
+                        return Self.walk(buffer, from: start, seconds: slice, warmUp: warm, subject: &s)
+                    case "project-full":
+                        var s = ProjectFull(decoder: decoder)
+                        return Self.walk(buffer, from: start, seconds: slice, warmUp: warm, subject: &s)
+                    case "capstone", "capstone-detail":
+                        var s = CapstoneSubject(oracle: capstone, mode: mode, detail: subject == "capstone-detail")
+                        return Self.walk(buffer, from: start, seconds: slice, warmUp: warm, subject: &s)
+                    default:
+                        var s = ZydisSubject(oracle: zydis, mode: mode, full: subject == "zydis-full")
+                        return Self.walk(buffer, from: start, seconds: slice, warmUp: warm, subject: &s)
+                    }
                 }
+                let t = totals[subject] ?? (0, 0, 0)
+                totals[subject] = (t.instructions + instructions, t.consumed + consumed, t.seconds + seconds)
             }
-            out.append(
-                Measurement(
-                    workload: workload, subject: subject, instructionsPerSecond: Double(instructions) / seconds,
-                    bytesPerSecond: Double(consumed) / seconds))
         }
-        return out
+        return subjects.map { subject in
+            let t = totals[subject]!
+            return Measurement(
+                workload: workload, subject: subject, instructionsPerSecond: Double(t.instructions) / t.seconds,
+                bytesPerSecond: Double(t.consumed) / t.seconds)
+        }
     }
 
     /// Linear sweep; `step` returns the length (0: invalid). Generic, so each subject's loop is
     /// specialized (no closure or existential call per instruction). Checks the clock every
     /// 64 Ki steps, so the timing overhead stays out of the loop.
-    static func walk<S: BenchSubject>(_ buffer: UnsafeRawBufferPointer, seconds: Double, subject: inout S) -> (Int, Int, Double) {
+    static func walk<S: BenchSubject>(_ buffer: UnsafeRawBufferPointer, from start: Int, seconds: Double, warmUp: Bool, subject: inout S) -> (Int, Int, Double) {
         // Warm up (caches, lazily built tables) on the same buffer, untimed.
-        _ = timedWalk(buffer, seconds: min(0.5, seconds / 4), subject: &subject)
-        return timedWalk(buffer, seconds: seconds, subject: &subject)
+        if warmUp { _ = timedWalk(buffer, from: 0, seconds: min(0.5, seconds / 2), subject: &subject) }
+        return timedWalk(buffer, from: start, seconds: seconds, subject: &subject)
     }
 
-    static func timedWalk<S: BenchSubject>(_ buffer: UnsafeRawBufferPointer, seconds: Double, subject: inout S) -> (Int, Int, Double) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let limit = start + UInt64(seconds * 1e9)
+    static func timedWalk<S: BenchSubject>(_ buffer: UnsafeRawBufferPointer, from start: Int, seconds: Double, subject: inout S) -> (Int, Int, Double) {
+        let began = threadCPUNanoseconds()
+        let limit = began + UInt64(seconds * 1e9)
         var instructions = 0
         var consumed = 0
-        var offset = 0
+        var offset = start
         var counter = 0
         let count = buffer.count
         while true {
@@ -79,11 +90,20 @@ public struct DecodeBenchmark {
             }
             if offset >= count - 1 { offset = 0 }
             counter += 1
-            if counter & 0xFFFF == 0 && DispatchTime.now().uptimeNanoseconds >= limit { break }
+            if counter & 0xFFFF == 0 && threadCPUNanoseconds() >= limit { break }
         }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let elapsed = Double(threadCPUNanoseconds() - began) / 1e9
         return (instructions, consumed, elapsed)
     }
+}
+
+/// CPU time of the calling thread: the subjects are single-threaded and CPU-bound, so this
+/// equals wall time on an idle machine and stays meaningful on a busy one (other processes'
+/// time slices are not charged to the subject that happened to be running).
+func threadCPUNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }
 
 /// One decoder under benchmark.

@@ -36,26 +36,48 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "Folders whose ELF files' .text make the text workload (comma separated).")
     var textRoots: String = "/usr/bin,/usr/lib"
 
+    @Option(help: "Subjects to run (comma separated; default all: \(DecodeBenchmark.subjects.joined(separator: ","))).")
+    var subjects: String = DecodeBenchmark.subjects.joined(separator: ",")
+
+    @Option(help: "Workloads to run (comma separated: random,text).")
+    var workloads: String = "random,text"
+
+    @Option(help: "Slices the time of each subject is split into; subjects take turns slice by slice.")
+    var rounds: Int = 4
+
     @Flag(help: "One JSON object per line.")
     var json = false
+
+    var subjectList: [String] { subjects.split(separator: ",").map(String.init) }
+    var workloadList: [String] { workloads.split(separator: ",").map(String.init) }
 
     func validate() throws {
         if seconds <= 0 { throw ValidationError("--seconds must be positive") }
         if randomMiB <= 0 || textMiB <= 0 { throw ValidationError("workload sizes must be positive") }
+        if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
+        for s in subjectList where !DecodeBenchmark.subjects.contains(s) {
+            throw ValidationError("unknown subject '\(s)' (known: \(DecodeBenchmark.subjects.joined(separator: ", ")))")
+        }
+        if subjectList.isEmpty { throw ValidationError("--subjects is empty") }
+        for w in workloadList where w != "random" && w != "text" {
+            throw ValidationError("unknown workload '\(w)' (known: random, text)")
+        }
     }
 
     func run() throws {
         var generator = SplitMix64(seed: seed)
-        let random = generator.bytes(randomMiB << 20)
-        let text = ELFText.corpus(roots: textRoots.split(separator: ",").map(String.init), maxBytes: textMiB << 20)
+        let random = workloadList.contains("random") ? generator.bytes(randomMiB << 20) : []
+        let text = workloadList.contains("text")
+            ? ELFText.corpus(roots: textRoots.split(separator: ",").map(String.init), maxBytes: textMiB << 20)
+            : (bytes: [], files: 0)
         if !json {
             print("random: \(random.count) bytes (seed \(seed)); text: \(text.bytes.count) bytes from \(text.files) files")
         }
         let bench = DecodeBenchmark(secondsPerSubject: seconds)
         var results: [DecodeBenchmark.Measurement] = []
         do {
-            results += try bench.run(workload: "random", bytes: random)
-            if text.bytes.count > 16 { results += try bench.run(workload: "text", bytes: text.bytes) }
+            if random.count > 16 { results += try bench.run(workload: "random", bytes: random, subjects: subjectList, rounds: rounds) }
+            if text.bytes.count > 16 { results += try bench.run(workload: "text", bytes: text.bytes, subjects: subjectList, rounds: rounds) }
         } catch {
             fail("\(error)")
         }
