@@ -287,5 +287,33 @@ extension KnownExecutionBugs {
                 let d = Int(m & 7) | ((rex(c.bytes) ?? 0) & 0x01 != 0 ? 8 : 0)
                 return field == "register." + CPUState.gprNames[d] && theirs.state.gpr[d] == mine.state.gpr[d] & 0xFFFF_FFFF
             }),
+            KnownExecutionBug(
+            id: "unicorn-amd-rules-under-intel-profile", oracle: "unicorn",
+            summary: "Unicorn has one set of rules, AMD's, where the vendors differ; a case run with --vendor intel sees them as divergences: 66-prefixed near branches and returns (rel16/16-bit pop and IP truncated to 16 bits; Intel ignores 66), SYSENTER in 64-bit mode (#UD on AMD), PUSH FS/GS (AMD writes 8 bytes, Intel's 16-bit move writes 2), 0F 0D register forms (#UD on AMD, NOPs on Intel)",
+            example: "66e900000000, 66c3, 0f34, 0fa0, 66480f0dc0 (all with --vendor intel)",
+            oracleSays: "the AMD result", truth: "the Intel result (SDM Vol. 2 JMP/CALL/RET/Jcc operand size in 64-bit mode, SYSENTER, PUSH: \"a 16-bit move, leaving the upper portion of the stack location unmodified\", PREFETCHW/NOP)",
+            evidence: "SDM for Intel (no Intel CPU here); with --vendor amd the emulator agrees with Unicorn and with the Zen 4 CPU on these forms.",
+            fields: ["rip", "exception", "register.rsp", "memory"],
+            matches: { c, _, field, mine, theirs in
+                guard c.vendor == .intel else { return false }
+                let (op, next, _) = opcode(c.bytes)
+                let m = modrm(c.bytes)
+                if operandSize16(c.bytes) {
+                    if [0xE8, 0xE9, 0xEB, 0xC2, 0xC3, 0xE0, 0xE1, 0xE2, 0xE3].contains(op) || (0x70...0x7F).contains(op) { return true }
+                    if op == 0x0F, let next, (0x80...0x8F).contains(next) { return true }
+                    if op == 0xFF, let m, m >> 3 & 7 == 2 || m >> 3 & 7 == 4 { return true }
+                }
+                guard op == 0x0F, let next else { return false }
+                switch next {
+                case 0x34: return field == "exception" && mine.outcome == .syscall && theirs.exception?.vector == "UD"
+                case 0xA0, 0xA8:
+                    // Same address, Unicorn's 8 bytes begin with the emulator's 2.
+                    guard field == "memory", mine.writes.count == 1, theirs.writes.count == 1 else { return false }
+                    return mine.writes[0].address == theirs.writes[0].address && mine.writes[0].bytes.count == 2
+                        && Array(theirs.writes[0].bytes.prefix(2)) == mine.writes[0].bytes
+                case 0x0D: return field == "exception" && m.map { $0 >> 6 == 3 } == true && mine.outcome == .completed && theirs.exception?.vector == "UD"
+                default: return false
+                }
+            }),
     ]
 }

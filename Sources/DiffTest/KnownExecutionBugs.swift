@@ -71,8 +71,8 @@ public enum KnownExecutionBugs {
             }),
         KnownExecutionBug(
             id: "unicorn-executes-undefined-encodings", oracle: "unicorn",
-            summary: "executes encodings the CPU rejects with #UD: C6/C7 with ModRM.reg ≠ 0 (except XABORT/XBEGIN), 8F with reg ≠ 0, FE with reg ≥ 2, FF /7, UD1 (0F B9), UD0 (0F FF), 0F A6/A7, GETSEC (0F 37) at CPL3, REP/66 on forms without that prefix",
-            example: "f3c6c85b, 668fd9, 4d0fff93, f2420fb91b, 4b8f64a480, f243ff7ca4f9", oracleSays: "completed (as some other form), or #PF from that form's memory access",
+            summary: "executes encodings the CPU rejects with #UD: C6/C7 with ModRM.reg ≠ 0 (except XABORT/XBEGIN), 8F with reg ≠ 0, FE with reg ≥ 2, FF /7, 0F BA /0-/3, UD1 (0F B9), UD0 (0F FF), 0F A6/A7, GETSEC (0F 37) at CPL3, REP/66 on forms without that prefix",
+            example: "f3c6c85b, 668fd9, 4d0fff93, f2420fb91b, 4b8f64a480, f243ff7ca4f9, 660fba93ffffff", oracleSays: "completed (as some other form), or #PF from the memory operand (computed before its #UD check)",
             truth: "#UD (SDM Vol. 2 Appendix A opcode map: the group encodings are undefined; UD0/UD1 \"raise invalid opcode exception\")",
             evidence: "SDM opcode maps; the project decoder, Capstone and Zydis reject or decode these as UD0/UD1; the emulator raises #UD.",
             fields: ["exception"],
@@ -85,7 +85,7 @@ public enum KnownExecutionBugs {
                 case 0x8F: return reg != 0
                 case 0xFE: return reg >= 2
                 case 0xFF: return reg == 7
-                case 0x0F: return next.map { [0xB9, 0xFF, 0xA6, 0xA7, 0x37].contains($0) } ?? false
+                case 0x0F: return next.map { [0xB9, 0xFF, 0xA6, 0xA7, 0x37].contains($0) || ($0 == 0xBA && reg < 4) } ?? false
                 default: return false
                 }
             }),

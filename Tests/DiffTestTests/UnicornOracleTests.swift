@@ -48,7 +48,7 @@ import X86Emulator
 @Suite struct KnownExecutionBugTests {
     /// A case at 0x1000 with a data page at 0x10000 (`data` at its start) and a stack page at
     /// 0x20000 (RSP 0x20800).
-    static func makeCase(_ hex: String, _ registers: [String: String] = [:], data: [UInt8] = []) throws -> Case {
+    static func makeCase(_ hex: String, _ registers: [String: String] = [:], data: [UInt8] = [], vendor: Vendor = .amd) throws -> Case {
         var page = [UInt8](repeating: 0, count: 4096)
         page.replaceSubrange(0..<data.count, with: data)
         var regs = ["rsp": "0x20800", "rflags": "0x202"]
@@ -56,7 +56,7 @@ import X86Emulator
         let state = CaseState(
             registers: regs,
             memory: [.init(address: "0x10000", bytes: Hex.string(page)), .init(address: "0x20000", bytes: Hex.string([UInt8](repeating: 0, count: 4096)))])
-        return Case(mode: .bits64, vendor: .amd, bytes: try Hex.parse(hex), state: state)
+        return Case(mode: .bits64, vendor: vendor, bytes: try Hex.parse(hex), state: state)
     }
 
     static func known(_ c: Case) throws -> [String?] {
@@ -65,7 +65,7 @@ import X86Emulator
     }
 
     static let examples: [(id: String, bug: Case, control: Case)] = {
-        func c(_ hex: String, _ r: [String: String] = [:], data: [UInt8] = []) -> Case { try! makeCase(hex, r, data: data) }
+        func c(_ hex: String, _ r: [String: String] = [:], data: [UInt8] = [], vendor: Vendor = .amd) -> Case { try! makeCase(hex, r, data: data, vendor: vendor) }
         let qword: [UInt8] = [0x06, 0x4C, 0xC1, 0xC9, 0x48, 0xE6, 0x9C, 0x45]  // 0x459ce648c9c14c06
         return [
             // LAHF with REX: Unicorn writes SPL. Control: without REX both write AH.
@@ -106,6 +106,13 @@ import X86Emulator
             ("unicorn-enter16-rbp", c("66c8ffff00", ["rbp": "0x6"]), c("c8ffff00", ["rbp": "0x6"])),
             // CLWB. Control: CLFLUSH.
             ("unicorn-missing-cpu-features", c("660fae37", ["rdi": "0x10000"]), c("0fae3f", ["rdi": "0x10000"])),
+            // Intel profile: 66 JMP rel32 (Intel ignores 66), PUSH FS (Intel writes 2 bytes).
+            // Controls: the same cases with the AMD profile, where all three agree.
+            ("unicorn-amd-rules-under-intel-profile", c("66e900000000", vendor: .intel), c("66e900000000")),
+            ("unicorn-amd-rules-under-intel-profile", c("0fa0", vendor: .intel), c("0fa0")),
+            // 0F BA /2 (undefined) on an unmapped address: Unicorn computes the access before its #UD
+            // check and faults. Control: 0F BA /4 (BT), a #PF for both.
+            ("unicorn-executes-undefined-encodings", c("0fba1307", ["rbx": "0x50000"]), c("0fba2307", ["rbx": "0x50000"])),
             // F2 FF /7 (Unicorn runs it as some memory form and faults at [r12-7] = 0x17). Control:
             // FF /6 (push [r12-7]), a #PF at 0x17 for both.
             ("unicorn-executes-undefined-encodings", c("f243ff7ca4f9", ["r12": "0x1e"]), c("f243ff74a4f9", ["r12": "0x1e"])),
