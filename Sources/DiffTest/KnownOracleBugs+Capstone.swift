@@ -81,11 +81,10 @@ extension KnownOracleBugs {
                 // First only F2/F3 (f3 66 0f 14: Capstone takes the 66 form), then 66 as well.
                 guard let length = answer.length else { return false }
                 for drop: Set<UInt8> in [[0xF2, 0xF3, 0xF0], [0x66, 0xF2, 0xF3, 0xF0]] {
-                    let dropped = (0..<p.opcode).filter { drop.contains(bytes[$0]) }
-                    guard dropped.contains(where: { bytes[$0] != 0xF0 }) else { continue }
-                    let twin = bytes.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+                    guard (0..<p.opcode).contains(where: { bytes[$0] != 0xF0 && drop.contains(bytes[$0]) }),
+                          let twin = withoutPrefixes(bytes, mode, drop) else { continue }
                     let t = projectAnswer(twin, mode, vendor)
-                    if t.valid && t.mnemonic == answer.mnemonic && t.length == length - dropped.count { return true }
+                    if t.valid && t.mnemonic == answer.mnemonic && t.length == length - (bytes.count - twin.count) { return true }
                 }
                 return false
             }),

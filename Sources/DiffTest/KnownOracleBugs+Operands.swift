@@ -57,7 +57,8 @@ extension KnownOracleBugs {
     static func fieldAsWithoutPrefix(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ answer: DecodeAnswer,
                                      _ field: String, _ drop: Set<UInt8>) -> Bool {
         guard answer.valid, let twin = withoutPrefixes(bytes, mode, drop) else { return false }
-        var t = projectAnswer(twin, mode, vendor)
+        // Zero bytes after it: without the 66 an immediate may be longer than the buffer.
+        var t = projectAnswer(twin + [UInt8](repeating: 0, count: 8), mode, vendor)
         guard t.valid else { return false }
         t.length = answer.length
         return !compare(t, answer).contains { $0.field == field || $0.field == "operands.count" }
@@ -86,19 +87,26 @@ extension KnownOracleBugs {
                 // The form needs its 66, Capstone lost it and found nothing: 64-bit 65 66 67 66 66 36
                 // 0f e6 … (cvttpd2dq) is invalid to Capstone; without the 66 it is invalid to the project too.
                 // Likewise F2/F3 followed by another prefix (f2 … f2 36 36 0f 7c: haddps, Capstone invalid).
+                // Or Capstone finds the form without the prefix where the real one is cut off (16-bit
+                // 67 f2 0f 78 f8 3f: insertq needs two more bytes; Capstone: vmread, 5 bytes).
+                if field == "valid" && answer.valid {
+                    return others.rejected && decodesWithoutPrefix(bytes, mode, vendor, answer, [[0xF2, 0xF3], [0x66], [0x66, 0xF2, 0xF3]])
+                }
                 if field == "valid" {
                     guard !answer.valid, others.accepted else { return false }
                     for drop: Set<UInt8> in [[0x66], [0xF2, 0xF3]] where p.legacy.contains(where: drop.contains) {
                         guard mode == .bits16 || !drop.contains(p.legacy.last ?? 0),
                               let twin = withoutPrefixes(bytes, mode, drop) else { continue }
-                        if !projectAnswer(twin, mode, vendor).valid { return true }
+                        // No form without it, or one Capstone does not know (66 36 0f 38 f6: wrssd).
+                        let t = projectAnswer(twin, mode, vendor)
+                        if !t.valid || capstoneUnknownMnemonics.contains(t.mnemonic ?? "") { return true }
                     }
                     return false
                 }
                 // A size that differs because the instruction differs (xsaveopt m? for clwb m8): Zydis
                 // sides with the project on the mnemonic.
                 let sameForm = peerSidesWithProject(others, field)
-                    || (k == "operand.size" && answer.mnemonic != others["project"]?.mnemonic && peerSidesWithProject(others, "mnemonic"))
+                    || (answer.mnemonic != others["project"]?.mnemonic && peerSidesWithProject(others, "mnemonic"))
                 guard k == "mnemonic" || k == "operands.count" || k.hasPrefix("operand.") || k == "length", sameForm else { return false }
                 return decodesWithoutPrefix(bytes, mode, vendor, answer, [[0xF2, 0xF3], [0x66], [0x66, 0xF2, 0xF3]])
             }),
@@ -130,7 +138,7 @@ extension KnownOracleBugs {
                                    wrong: Set<Int>, truth: Set<Int>) -> Bool {
         guard kind(field) == "operand.size", let mine = operand(answer, field), mine.kind == .memory,
               let theirs = operand(others["project"], field), theirs.kind == .memory,
-              let w = mine.size, wrong.contains(w), let t = theirs.size, truth.contains(t) else { return false }
+              let w = mine.size, wrong.contains(w), let t = theirs.size, truth.contains(t), w != t else { return false }
         return peerSidesWithProject(others, field)
     }
 
@@ -154,14 +162,14 @@ extension KnownOracleBugs {
             id: "capstone-far-indirect-memory-size", oracle: "capstone",
             summary: "sizes the m16:16/m16:32 far pointer of CALL/JMP far (ff /3, ff /5) wrongly",
             example: .init("66ff1f", .bits16), observed: .init(valid: true, length: 3, mnemonic: "call"),
-            oracleSays: "lcall dword ptr [bx] (16-bit 66 ff 1f: size 4, the offset only); 64-bit ff 18: tbyte (10, m16:64 without REX.W)",
+            oracleSays: "lcall dword ptr [bx] (16-bit 66 ff 1f: size 4, the offset only); 64-bit ff 18: tbyte (10, m16:64 without REX.W); 64-bit 66 ff 6d f0: tbyte for m16:16",
             truth: "call far m16:32: 6 bytes (16-bit 66 ff 1f; 64-bit ff 18); m16:16 is 4, m16:64 (REX.W) 10",
             evidence: "Zydis: fword (6) for both. Capstone itself says 4 for 16-bit ff 1f (m16:16, right), fword for 32-bit ff 18 (right) and tbyte for 48 ff 18 (right): its size follows neither the mode nor the prefixes consistently, so this is a wrong size, not a spelling.",
             field: "operand.size", control: .init("ff1f", .bits16),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard p.at(0) == 0xFF, let m = p.modrm(at: 1), m.mod != 3, m.reg == 3 || m.reg == 5 else { return false }
-                return capstoneMemorySize(field, answer, others, wrong: [4, 10], truth: [6])
+                return capstoneMemorySize(field, answer, others, wrong: [4, 10], truth: [4, 6])
             }),
         KnownOracleBug(
             id: "capstone-mmx-unpack-low-memory-size", oracle: "capstone",
@@ -183,7 +191,9 @@ extension KnownOracleBugs {
             evidence: "Zydis: qword (dword for ss). Capstone sizes the VEX forms of vaddss/vfmsub213ss right (dword).",
             field: "operand.size", control: .init("660f5821", .bits64),
             matches: { _, _, _, answer, others, field in
-                guard let name = answer.mnemonic, name.hasSuffix("ss") || name.hasSuffix("sd") || name.hasSuffix("sh") else { return false }
+                // EVEX vmovq xmm, m64 (62 f1 fe 08 7e 50 50) likewise.
+                guard let name = answer.mnemonic, name.hasSuffix("ss") || name.hasSuffix("sd") || name.hasSuffix("sh") || name == "vmovq"
+                else { return false }
                 return capstoneMemorySize(field, answer, others, wrong: [16], truth: [2, 4, 8])
             }),
         KnownOracleBug(
@@ -197,15 +207,20 @@ extension KnownOracleBugs {
             }),
         KnownOracleBug(
             id: "capstone-x87-memory-size", oracle: "capstone",
-            summary: "sizes FNSTSW m2byte as 4 and the 14-byte x87 environment (16-bit operand size) as 28",
+            summary: "sizes FNSTSW m2byte as 4, the 14-byte x87 environment (16-bit operand size) as 28, and the FNSAVE/FXSAVE areas by the operand size",
             example: .init("dd38", .bits64), observed: .init(valid: true, length: 2, mnemonic: "fnstsw"),
-            oracleSays: "fnstsw dword ptr [rax]; 66 d9 26 (fldenv, 16-bit operand size): 28 bytes",
+            oracleSays: "fnstsw dword ptr [rax]; 66 d9 26 (fldenv, 16-bit operand size): 28 bytes; 16-bit dd 32 (fnsave): 4; 0f ae 0f (fxrstor): 8",
             truth: "fnstsw word ptr [rax] (SDM: FNSTSW m2byte); fldenv with a 16-bit operand size reads 14 bytes",
-            evidence: "Zydis: 2 and 14. SDM FLDENV/FSTENV: 14 bytes with a 16-bit operand size, 28 with 32 (Capstone gets d9 26 without 66 right).",
+            evidence: "Zydis: 2, 14, 94, 512. SDM FLDENV/FSTENV: 14 bytes with a 16-bit operand size, 28 with 32 (Capstone gets d9 26 without 66 right); FNSAVE 94/108 bytes; FXSAVE 512.",
             field: "operand.size", control: .init("d938", .bits64),
             matches: { _, _, _, answer, others, field in
                 let name = answer.mnemonic ?? ""
                 if name == "fnstsw" { return capstoneMemorySize(field, answer, others, wrong: [4], truth: [2]) }
+                // 16-bit dd 32: fnsave m4 for the 94-byte state; 0f ae 0f: fxrstor m8 for 512 bytes.
+                if ["fnsave", "frstor"].contains(name) { return capstoneMemorySize(field, answer, others, wrong: [2, 4, 8], truth: [94, 108]) }
+                if ["fxsave", "fxrstor", "fxsave64", "fxrstor64"].contains(name) {
+                    return capstoneMemorySize(field, answer, others, wrong: [2, 4, 8], truth: [512])
+                }
                 return ["fldenv", "fnstenv"].contains(name) && capstoneMemorySize(field, answer, others, wrong: [28], truth: [14])
             }),
         KnownOracleBug(
@@ -216,8 +231,10 @@ extension KnownOracleBugs {
             field: "operand.size", control: .init("6a6f", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return mode == .bits64 && p.has(0x66) && !p.rexW && (p.at(0) == 0x6A || p.at(0) == 0x68) && field == "operand[0].size"
-                    && answer.operands.first?.size == 8 && peerSidesWithProject(others, field)
+                // The value too: 66 6a f2 is "push 0xfffffffffffffff2" (size 8) for 0xfff2.
+                return mode == .bits64 && p.has(0x66) && !p.rexW && (p.at(0) == 0x6A || p.at(0) == 0x68)
+                    && (field == "operand[0].size" || field == "operand[0].value") && answer.operands.first?.size == 8
+                    && peerSidesWithProject(others, field)
             }),
     ]
 
@@ -247,15 +264,18 @@ extension KnownOracleBugs {
                 return peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
-            id: "capstone-evex-w-outside-64bit", oracle: "capstone", summary: "ignores EVEX.W outside 64-bit mode for VMOVDQU64/VMOVDQA64",
+            id: "capstone-evex-w-outside-64bit", oracle: "capstone", summary: "ignores EVEX.W1 outside 64-bit mode where W selects the element size (VMOVDQU64, VINSERTF64X2 …)",
             example: .init("62f1fe086fff", .bits32), observed: .init(valid: true, length: 6, mnemonic: "vmovdqu32"),
-            oracleSays: "vmovdqu32 xmm7, xmm7 (EVEX.W1)", truth: "vmovdqu64 xmm7, xmm7: EVEX.F3.0F.W1 6F is VMOVDQU64 in every mode",
+            oracleSays: "vmovdqu32 xmm7, xmm7 (EVEX.W1); 32-bit 62 f3 fd 48 18 …: vinsertf32x4 for vinsertf64x2, 62 f3 fd 48 1a: vinsertf32x8", truth: "vmovdqu64 xmm7, xmm7: EVEX.F3.0F.W1 6F is VMOVDQU64 in every mode",
             evidence: "Zydis: vmovdqu64. In 64-bit mode Capstone says vmovdqu64.",
             field: "mnemonic", control: .init("62f1fe086fff", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                guard mode != .bits64, field == "mnemonic", PrefixScan(bytes, mode).evex != nil, let name = others["project"]?.mnemonic,
-                      name.hasSuffix("64"), answer.mnemonic == name.dropLast(2) + "32" else { return false }
-                return peerSidesWithProject(others, field)
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard mode != .bits64, field == "mnemonic", let e = p.evex, e.p1 & 0x80 != 0, peerSidesWithProject(others, field) else { return false }
+                // The twin with EVEX.W cleared is Capstone's instruction (vinsertf64x2 -> vinsertf32x4).
+                var twin = bytes
+                twin[p.opcode + 2] &= 0x7F
+                return projectAnswer(twin, mode, vendor).mnemonic == answer.mnemonic
             }),
         KnownOracleBug(
             id: "capstone-evex-v-prime-as-index", oracle: "capstone",
@@ -314,27 +334,40 @@ extension KnownOracleBugs {
                 return numbers.count == 3 && Set(numbers).count < 3
             }),
         KnownOracleBug(
-            id: "capstone-66-67-over-rex-w-name", oracle: "capstone", summary: "names PUSHF/POPF by the 16-bit form when 66 (or 67) comes with REX.W",
+            id: "capstone-66-67-over-rex-w", oracle: "capstone", summary: "lets 66 (or 67) beat REX.W for the name of PUSHF/POPF and the accumulator of OUT",
             example: .init("664d9d", .bits64), observed: .init(valid: true, length: 3, mnemonic: "popf"),
-            oracleSays: "popf (66 4d 9d); 67 4c 9c: pushf", truth: "popfq / pushfq: REX.W beats 66 (and 67 is the address size)",
+            oracleSays: "popf (66 4d 9d); 67 4c 9c: pushf; 66 … 4a e7 e6: out 0xe6, ax", truth: "popfq / pushfq / out 0xe6, eax: REX.W beats 66 (and 67 is the address size)",
             evidence: "Zydis: popfq, pushfq. CPU (Zen 4): 66 4d 9d executes, 3 bytes.", field: "mnemonic", control: .init("669d", .bits64),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard field == "mnemonic", p.rexW, p.has(0x66) || p.has(0x67), peerSidesWithProject(others, field) else { return false }
-                // The twin with REX.W cleared and 67 read as 66 is Capstone's instruction.
+                let k = kind(field)
+                guard k == "mnemonic" || k == "operand.register" || k == "operand.size", p.rexW, p.has(0x66) || p.has(0x67),
+                      peerSidesWithProject(others, field) else { return false }
+                // The twin with REX.W cleared and 67 read as 66 has Capstone's value in the field
+                // (66 … 4a e7: out 0xe6, ax for eax).
                 var twin = bytes.map { $0 == 0x67 ? 0x66 : $0 }
                 twin[p.opcode - 1] &= 0xF7
-                return projectAnswer(twin, mode, vendor).mnemonic == answer.mnemonic
+                var t = projectAnswer(twin + [UInt8](repeating: 0, count: 8), mode, vendor)
+                guard t.valid else { return false }
+                t.length = answer.length
+                return !compare(t, answer).contains { $0.field == field }
             }),
         KnownOracleBug(
-            id: "capstone-vex-w1-outside-64bit", oracle: "capstone", summary: "decodes VEX.W1 VPEXTRQ/VPINSRQ outside 64-bit mode",
+            id: "capstone-vex-w1-outside-64bit", oracle: "capstone", summary: "gives VEX/EVEX.W1 GPR forms their 64-bit register outside 64-bit mode (VPEXTRQ, VCVTSS2USI r64 …)",
             example: .init("c4e3f9167a00f7", .bits16), observed: .init(valid: true, length: 7, mnemonic: "vpextrq"),
             oracleSays: "vpextrq qword ptr [bp + si], xmm7, 0xf7", truth: "vpextrd dword ptr [bp + si], xmm7, 0xf7: outside 64-bit mode VEX.W is ignored for these forms (SDM VPEXTRD/Q: VEX.W1 in non-64-bit mode is ignored)",
             evidence: "Zydis: vpextrd, dword.", field: "mnemonic", control: .init("c4e379167a00f7", .bits16),
             matches: { bytes, mode, _, answer, others, field in
-                guard mode != .bits64, PrefixScan(bytes, mode).vex3W == true, field == "mnemonic" || kind(field) == "operand.size" || kind(field) == "operand.register",
-                      let name = answer.mnemonic, name.hasSuffix("q"), others["project"]?.mnemonic == name.dropLast() + "d" else { return false }
-                return peerSidesWithProject(others, "mnemonic")
+                let p = PrefixScan(bytes, mode)
+                guard mode != .bits64, p.vex3W == true || p.evex.map({ $0.p1 & 0x80 != 0 }) == true,
+                      field == "mnemonic" || kind(field) == "operand.size" || kind(field) == "operand.register" else { return false }
+                // vpextrq for vpextrd, or (same name) a 64-bit GPR for the 32-bit one: vcvtss2usi rsp for esp.
+                if let name = answer.mnemonic, name.hasSuffix("q"), others["project"]?.mnemonic == name.dropLast() + "d" {
+                    return peerSidesWithProject(others, "mnemonic")
+                }
+                guard kind(field) != "mnemonic", let mine = operand(answer, field)?.register, let theirs = operand(others["project"], field)?.register,
+                      Normalization.registerSize(mine) == 8, Normalization.registerSize(theirs) == 4, "r" + theirs.dropFirst() == mine else { return false }
+                return peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
             id: "capstone-extrq-any-modrm-reg", oracle: "capstone", summary: "accepts EXTRQ (66 0f 78 ib ib) with ModRM.reg other than 0",
@@ -371,6 +404,34 @@ extension KnownOracleBugs {
                 return field == "valid" && answer.valid && answer.mnemonic == "femms" && p.at(0) == 0x0F && p.at(1) == 0x0F && others.rejected
             }),
         KnownOracleBug(
+            id: "capstone-hint-nop-space-instructions", oracle: "capstone", summary: "decodes CLDEMOTE (0f 1c /0) as a hint NOP",
+            example: .init("0f1c410f", .bits64), observed: .init(valid: true, length: 4, mnemonic: "nop"),
+            oracleSays: "nop dword ptr [rcx + 0xf]", truth: "cldemote byte ptr [rcx + 0xf] (SDM: NP 0F 1C /0 CLDEMOTE m8; hint NOP on CPUs without it)",
+            evidence: "Zydis: cldemote byte ptr [rcx + 0xf]. CPU (Zen 4): executes, 4 bytes (as the NOP it is there).",
+            field: "mnemonic", control: .init("0f1d410f", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard answer.mnemonic == "nop", p.at(0) == 0x0F, p.at(1).map({ (0x18...0x1F).contains($0) }) == true,
+                      let name = others["project"]?.mnemonic, name != "nop", field == "mnemonic" || kind(field).hasPrefix("operand") else { return false }
+                return peerSidesWithProject(others, "mnemonic")
+            }),
+        KnownOracleBug(
+            id: "capstone-evex-x-in-register-operand", oracle: "capstone",
+            summary: "lets EVEX.X change a register operand of an EVEX register form (ModRM.rm GPR or ModRM.reg)",
+            example: .init("62b27e0828c0", .bits64), observed: .init(valid: true, length: 6, mnemonic: "vpmovm2b"),
+            oracleSays: "vpmovm2b xmm16, k0 (EVEX.X = 1); 62 b1 f7 08 7b c8: vcvtusi2sd xmm1, xmm1, mm0 for rax",
+            truth: "vpmovm2b xmm0, k0: in a register form EVEX.X extends ModRM.rm of vector registers only (SDM 2.7.2); ModRM.reg takes R and R'",
+            evidence: "Zydis: xmm0; rax.", field: "operand.register", control: .init("62f27e0828c0", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, p.modrm(at: op.modrm)?.mod == 3,
+                      kind(field) == "operand.register", let mine = operand(answer, field)?.register,
+                      let theirs = operand(others["project"], field)?.register else { return false }
+                let vectorForGPR = Normalization.registerSize(theirs).map { $0 <= 8 } == true && (mine.hasPrefix("xmm") || mine.hasPrefix("mm"))
+                let plus16 = registerNumber(mine).flatMap { m in registerNumber(theirs).map { m.0 == $0.0 && m.1 == $0.1 + 16 } } == true
+                return (vectorForGPR || plus16) && peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
             id: "capstone-padlock-without-f3", oracle: "capstone", summary: "decodes VIA PadLock XCRYPT*/XSHA*/MONTMUL without their F3",
             example: .init("0fa7d8", .bits64), observed: .init(valid: true, length: 3, mnemonic: "xcryptctr"),
             oracleSays: "xcryptctr (0f a7 d8); also 0f a6 c8 (xsha1)", truth: "#UD: every PadLock form but XSTORE needs F3 (VIA PadLock guide)",
@@ -382,13 +443,13 @@ extension KnownOracleBugs {
                     && answer.mnemonic != "xstore" && others.rejected
             }),
         KnownOracleBug(
-            id: "capstone-mov-sreg-rex-source", oracle: "capstone", summary: "names a 32-bit register for MOV Sreg, r16 with a REX prefix (not REX.W)",
-            example: .init("408ed8", .bits64), observed: .init(valid: true, length: 3, mnemonic: "mov"),
-            oracleSays: "mov ds, eax", truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; only REX.W gives the r/m64 form)",
-            evidence: "Zydis: mov ds, ax. Without REX (8e d8) Capstone says ax.", field: "operand.register", control: .init("8ed8", .bits64),
+            id: "capstone-mov-sreg-source-64bit", oracle: "capstone", summary: "names a 32-bit source register for MOV Sreg, r16 in 64-bit mode (without REX.W)",
+            example: .init("8ed8", .bits64), observed: .init(valid: true, length: 2, mnemonic: "mov"),
+            oracleSays: "mov ds, eax (also 40 8e d8, 8e c4: mov es, esp)", truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; only REX.W gives the r/m64 form)",
+            evidence: "Zydis: mov ds, ax. In 32-bit mode Capstone says ax (8e d8).", field: "operand.register", control: .init("8ed8", .bits32),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return p.rex != 0 && !p.rexW && p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == 4
+                return mode == .bits64 && !p.rexW && p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == 4
                     && peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
@@ -419,6 +480,17 @@ extension KnownOracleBugs {
 
     static let branchTargetBugs: [KnownOracleBug] = [
         KnownOracleBug(
+            id: "capstone-xbegin-16bit-target", oracle: "capstone", summary: "wraps the XBEGIN fallback target to 16 bits with a 16-bit operand size",
+            example: .init("66c7f8faff", .bits32), observed: .init(valid: true, length: 5, mnemonic: "xbegin"),
+            oracleSays: "xbegin 0xffff", truth: "xbegin 0xffffffff: SDM XBEGIN: \"Use of the 16-bit operand size does not cause this address to be truncated to 16 bits, unlike a near jump to a relative offset\" (fallbackEIP := EIP + SignExtend32(rel16))",
+            evidence: "Zydis: 0xffffffff. CPU: Zen 4 has no RTM (#UD).", field: "operand.target", control: .init("c7f8faffffff", .bits32),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard p.at(0) == 0xC7, p.at(1) == 0xF8, kind(field) == "operand.target", let mine = target(operand(answer, field)),
+                      let truth = target(operand(others["project"], field)), mine <= 0xFFFF, mine != truth, truth & 0xFFFF == mine else { return false }
+                return peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
             id: "capstone-branch-target-width", oracle: "capstone",
             summary: "wraps a relative branch target to 16 bits by the mode or the 66 byte, not by the operand size",
             example: .init("660f8400001000", .bits16), observed: .init(valid: true, length: 7, mnemonic: "je"),
@@ -428,7 +500,8 @@ extension KnownOracleBugs {
             field: "operand.target", control: .init("0f8400001000", .bits16),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard kind(field) == "operand.target", p.has(0x66), let mine = target(operand(answer, field)),
+                // 67 likewise (32-bit 67 f3 0f 85 …: Capstone 0xffff8200 for 0x1fc08200).
+                guard kind(field) == "operand.target", p.has(0x66) || p.has(0x67), let mine = target(operand(answer, field)),
                       let truth = target(operand(others["project"], field)), mine != truth, mine & 0xFFFF == truth & 0xFFFF else { return false }
                 return peerSidesWithProject(others, field)
             }),
@@ -485,6 +558,18 @@ extension KnownOracleBugs {
 
     static let zydisOperandBugs: [KnownOracleBug] = [
         KnownOracleBug(
+            id: "zydis-movsxd-66-register-source", oracle: "zydis", summary: "names a 16-bit source register for MOVSXD with 66 (its memory form reads 32 bits)",
+            example: .init("6663c0", .bits64), observed: .init(valid: true, length: 3, mnemonic: "movsxd"),
+            oracleSays: "movsxd ax, ax (memory form 66 63 00: dword ptr)", truth: "movsxd ax, eax: the source is 32 bits with 66 as without it",
+            evidence: "CPU (Zen 4): 66 63 00 with RAX 0x2ffe faults at 0x3000 (a 4-byte read; 66 8b 00 there completes). Zydis sizes the memory form m32 itself; Capstone says eax. The Intel SDM writes 66 63 as MOVSXD r16, r/m16; that is not measurable here (no Intel CPU).",
+            field: "operand.register", control: .init("63c0", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard mode == .bits64, p.has(0x66), !p.rexW, p.at(0) == 0x63, field.hasPrefix("operand[1]."),
+                      let mine = operand(answer, field), mine.kind == .register, mine.size == 2 else { return false }
+                return operand(others["project"], field)?.size == 4
+            }),
+        KnownOracleBug(
             id: "zydis-senduipi-32bit-register", oracle: "zydis", summary: "names a 32-bit register for SENDUIPI",
             example: .init("f30fc7f7", .bits64), observed: .init(valid: true, length: 4, mnemonic: "senduipi"),
             oracleSays: "senduipi edi (with REX.W too)", truth: "senduipi rdi: SENDUIPI (F3 0F C7 /6, 64-bit mode only) takes the UITT index in a 64-bit register (SDM: SENDUIPI reg; assemblers take r64)",
@@ -528,17 +613,6 @@ extension KnownOracleBugs {
                 return peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
-            id: "zydis-xbegin-16bit-target", oracle: "zydis", summary: "does not wrap the XBEGIN fallback target to 16 bits with a 16-bit operand size",
-            example: .init("66c7f8faff", .bits32), observed: .init(valid: true, length: 5, mnemonic: "xbegin"),
-            oracleSays: "xbegin 0xffffffff", truth: "xbegin 0xffff (SDM XBEGIN: IF OperandSize = 16 THEN fallbackRIP ← fallbackRIP AND 0000FFFFH)",
-            evidence: "Capstone: 0xffff.", field: "operand.target", control: .init("c7f8faffffff", .bits32),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
-                guard p.at(0) == 0xC7, p.at(1) == 0xF8, kind(field) == "operand.target", let mine = target(operand(answer, field)),
-                      let truth = target(operand(others["project"], field)), truth <= 0xFFFF, mine != truth, mine & 0xFFFF == truth else { return false }
-                return peerSidesWithProject(others, field)
-            }),
-        KnownOracleBug(
             id: "zydis-pause-with-rex-b", oracle: "zydis", summary: "decodes f3 41 90 as PAUSE",
             example: .init("f34190", .bits64), observed: .init(valid: true, length: 3, mnemonic: "pause"),
             oracleSays: "pause", truth: "xchg r8d, eax: with REX.B, 90 is XCHG r8 (SDM NOP/XCHG; PAUSE is F3 90 without REX.B)",
@@ -559,13 +633,13 @@ extension KnownOracleBugs {
                     && operand(answer, field)?.size == 8 && peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
-            id: "zydis-clwb-memory-size", oracle: "zydis", summary: "sizes the m8 operand of CLWB as a 64-byte line",
+            id: "zydis-clwb-memory-size", oracle: "zydis", summary: "sizes the m8 operand of CLWB and CLFLUSHOPT as a 64-byte line",
             example: .init("660fae30", .bits64), observed: .init(valid: true, length: 4, mnemonic: "clwb"),
-            oracleSays: "clwb zmmword ptr [rax] (size 64)", truth: "clwb byte ptr [rax] (SDM: 66 0F AE /6 CLWB m8)",
-            evidence: "Zydis itself sizes CLFLUSH/CLFLUSHOPT (0f ae 38, 66 0f ae 38) m8, as the project. Capstone does not know CLWB (xsaveopt).",
+            oracleSays: "clwb zmmword ptr [rax] (size 64); 66 0f ae 38: clflushopt, size 64", truth: "clwb byte ptr [rax] (SDM: 66 0F AE /6 CLWB m8; 66 0F AE /7 CLFLUSHOPT m8)",
+            evidence: "Capstone: clflushopt byte ptr (m8); it does not know CLWB (xsaveopt). Zydis itself sizes CLFLUSH (0f ae 38) m8.",
             field: "operand.size", control: .init("0fae38", .bits64),
             matches: { _, _, _, answer, others, field in
-                answer.mnemonic == "clwb" && field == "operand[0].size" && answer.operands.first?.size == 64
+                (answer.mnemonic == "clwb" || answer.mnemonic == "clflushopt") && field == "operand[0].size" && answer.operands.first?.size == 64
                     && others["project"]?.operands.first?.size == 1
             }),
     ]

@@ -211,6 +211,9 @@ struct OperandBuilder {
             let (v, n) = nextImmediate()
             let next = address &+ UInt64(r.length)
             let target = next &+ Self.signExtend(v, from: n)
+            // XBEGIN (c7 f8): "use of the 16-bit operand size does not cause this address to be
+            // truncated to 16 bits, unlike a near jump" (SDM): only the mode's width applies.
+            if r.map == .legacy && r.opcode == 0xC7 { return .relative(target: Self.mask(target, bytes: is64 ? 8 : 4), size: UInt8(n)) }
             return .relative(target: Self.mask(target, bytes: r.operandSize / 8), size: UInt8(n))
         case .farPointer:
             let (offset, _) = nextImmediate()

@@ -23,6 +23,14 @@ extension OracleTests {
             answers.filter { $0.key != oracle }.values.flatMap { compare(answers[oracle]!, $0) }
         }
 
+        /// The fields on which `oracle` differs from the project: the only ones a comparison
+        /// asks the registry about (Comparison.divergences). Where both libraries have a bug on
+        /// one instruction (66 63 c0: Capstone rax, Zydis ax, ax), they also differ from each
+        /// other in fields neither entry is about.
+        static func projectDifferences(_ answers: [String: DecodeAnswer], oracle: String) -> [FieldDifference] {
+            compare(answers["project"]!, answers[oracle]!)
+        }
+
         @Test(arguments: KnownOracleBugs.all) func exampleReproduces(_ bug: KnownOracleBug) throws {
             let (_, answers) = try Self.answers(bug.example)
             let a = try #require(answers[bug.oracle], "\(bug.id): no oracle named \(bug.oracle)")
@@ -33,7 +41,7 @@ extension OracleTests {
 
         @Test(arguments: KnownOracleBugs.all) func matcherExplainsExample(_ bug: KnownOracleBug) throws {
             let (bytes, answers) = try Self.answers(bug.example)
-            let fields = Self.differences(answers, oracle: bug.oracle).filter { $0.fieldKind == bug.field }
+            let fields = Self.projectDifferences(answers, oracle: bug.oracle).filter { $0.fieldKind == bug.field }
             #expect(!fields.isEmpty, "\(bug.id) \(bug.example): no difference in \(bug.field)")
             for d in fields {
                 let found = knownBug(oracle: bug.oracle, bytes: bytes, mode: bug.example.mode, vendor: bug.example.vendor,
@@ -97,7 +105,7 @@ extension OracleTests {
             let (id, c, field) = Self.moreExamples[i]
             let bug = try #require(KnownOracleBugs.all.first { $0.id == id }, "no entry \(id)")
             let (bytes, answers) = try Self.answers(c)
-            let fields = Self.differences(answers, oracle: bug.oracle).filter { $0.fieldKind == field }
+            let fields = Self.projectDifferences(answers, oracle: bug.oracle).filter { $0.fieldKind == field }
             #expect(!fields.isEmpty, "\(id) \(c): no difference in \(field)")
             for d in fields {
                 let found = knownBug(oracle: bug.oracle, bytes: bytes, mode: c.mode, vendor: c.vendor, answers: answers, field: d.field)

@@ -251,7 +251,7 @@ public enum Normalization {
     /// - `48 0f 6e c0` / `48 0f 7e 00` are "movd mm0, rax" / "movd qword ptr [rax], mm0": the SDM
     ///   names the REX.W forms of 0F 6E/7E MOVQ (the MOVD/MOVQ page; Zydis says movq).
     static func capstoneOperands(_ ops: [OperandAnswer], mnemonic: inout String, shape: Shape) -> [OperandAnswer] {
-        var ops = hintNop(ops, mnemonic: mnemonic, shape: shape)
+        var ops = dropImplicitSystemRegisters(hintNop(ops, mnemonic: mnemonic, shape: shape), mnemonic: mnemonic)
         if mnemonic == "movd", shape.rexW, shape.opcode0F == 0x6E || shape.opcode0F == 0x7E { mnemonic = "movq" }
         if shape.evexMask != 0, ops.count > 1, ops[1].register == "k\(shape.evexMask)" { ops.remove(at: 1) }
         // EVEX VPCMP[U]B/W/D/Q likewise: 16-bit `62 f3 7d 08 3f 66 00 00` is "vpcmpeqb k4, xmm0,
@@ -302,6 +302,7 @@ public enum Normalization {
         if mnemonic == "shl" && shape.modrmReg == 6 && [0xC0, 0xC1, 0xD0, 0xD1, 0xD2, 0xD3].contains(shape.legacyOpcode) {
             mnemonic = "sal"
         }
+        let ops = dropImplicitSystemRegisters(ops, mnemonic: mnemonic)
         if mnemonic == "nop", shape.opcode0F == 0x1A || shape.opcode0F == 0x1B, ops.count == 1, let size = ops[0].size,
            let rm = shape.modrmRM, let name = gprName(Int(rm), size: size) {
             return [register(name)]
@@ -323,6 +324,26 @@ public enum Normalization {
 
     // MARK: Rules for every oracle
 
+    static let addressOnly: Set<String> = ["lea", "bndmk", "bndcl", "bndcu", "bndcn"]
+    static let xsaveFamily: Set<String> = [
+        "xsave", "xsave64", "xrstor", "xrstor64", "xsaveopt", "xsaveopt64", "xsavec", "xsavec64", "xsaves", "xsaves64",
+        "xrstors", "xrstors64",
+    ]
+
+    /// AMD SVM and SEV-SNP instructions take their registers implicitly (APM: "VMRUN rAX",
+    /// "RMPADJUST"); the map lists no operand for them, as for MONITOR/MWAIT (which neither
+    /// library lists). Capstone and Zydis list some: `0f 01 d8` is "vmrun eax" in 32-bit mode,
+    /// `f3 0f 01 fe` "rmpadjust rax, rcx, rdx" in Zydis. Their register operands are dropped.
+    static let implicitRegisterSystem: Set<String> = [
+        "vmrun", "vmload", "vmsave", "skinit", "invlpga", "rmpadjust", "rmpupdate", "psmash", "pvalidate", "rmpquery",
+        "invlpgb", "tlbsync",
+    ]
+
+    static func dropImplicitSystemRegisters(_ ops: [OperandAnswer], mnemonic: String) -> [OperandAnswer] {
+        guard implicitRegisterSystem.contains(mnemonic), ops.allSatisfy({ $0.kind == .register }) else { return ops }
+        return []
+    }
+
     /// Last step for every oracle's answer (the project's too):
     /// - x87 register forms name ST(0) implicitly or explicitly depending on the oracle:
     ///   `d8 c1` is "fadd st(1)" in Capstone, "fadd st0, st1" in Zydis; `dc c1` "fadd st(1),
@@ -330,11 +351,17 @@ public enum Normalization {
     ///   0), at the position of the first x87 operand.
     /// - LEA uses no segment: its operand gets the default segment of its base whatever the
     ///   prefixes say (16-bit `36 8d 4c 66`: "lea cx, [si + 0x66]", ds; the project's decoder
-    ///   reports the SS override it read, Capstone and Zydis the default).
+    ///   reports the SS override it read, Capstone and Zydis the default). So do BNDMK and
+    ///   BNDCL/BNDCU/BNDCN, which use the effective address, not a linear one (SDM; `64 f3 0f 1b
+    ///   10`: Zydis says ds, the decoder the FS it read).
+    /// - The XSAVE family's area has no fixed size (it depends on XCR0): `0f ae 28` (xrstor) is
+    ///   unsized in the map, Capstone says 8 (the operand size), Zydis 576 (legacy area and
+    ///   header). The memory operand of these loses its size.
     public static func finish(_ answer: inout DecodeAnswer) {
-        if answer.mnemonic == "lea" {
+        if let name = answer.mnemonic, addressOnly.contains(name) || xsaveFamily.contains(name) {
             for k in answer.operands.indices where answer.operands[k].kind == .memory {
-                answer.operands[k].segment = defaultSegment(base: answer.operands[k].base)
+                if addressOnly.contains(name) { answer.operands[k].segment = defaultSegment(base: answer.operands[k].base) }
+                if xsaveFamily.contains(name) { answer.operands[k].size = nil }
             }
         }
         let stack = answer.operands.indices.filter { answer.operands[$0].register?.hasPrefix("st") == true }
