@@ -177,11 +177,14 @@ extension KnownExecutionBugs {
             id: "unicorn-executes-invalid-encodings", oracle: "unicorn",
             summary: "executes (or raises #GP for) encodings the CPU rejects with #UD and the project decoder rejects for a reserved field: VEX.vvvv not 1111b where unused, a register operand where only memory is defined (or the reverse), a mandatory prefix that selects no form, a segment register above GS, an undefined 0F-map group member (F3 0F AE /0-/3 with memory)",
             example: "c4c22941c0 (VEX vvvv ≠ 1111b), 66480f799351000000 (EXTRQ with memory), 480f502f (MOVMSKPS with memory), 8cfd (mov r, Sreg 7), f34e0fae5f43, 660fae04a7",
-            oracleSays: "completed, or #GP", truth: "#UD (SDM Vol. 2 2.3.6 (VEX.vvvv), the instructions' Exceptions sections, Appendix A)",
+            oracleSays: "completed, #GP, or #PF on the memory operand (c4024917a42414000000)", truth: "#UD (SDM Vol. 2 2.3.6 (VEX.vvvv), the instructions' Exceptions sections, Appendix A)",
             evidence: "CPU: each example raises #UD (SIGILL) in the native sandbox; the emulator raises #UD because the decoder rejects the bytes with reserved-vex-field / invalid-modrm / bad-mandatory-prefix / reserved-register / invalid-encoding, or unknown-opcode in the 0F map; the matcher also requires Zydis to reject them (it did for all 2,205 distinct byte strings of a 200,000-case run).",
             fields: ["exception"],
             matches: { c, mnemonic, _, mine, theirs in
-                guard mnemonic == "-", mine.exception?.vector == "UD", theirs.outcome == .completed || theirs.exception?.vector == "GP" else { return false }
+                // Unicorn may also fault on the memory operand, which it computes before deciding.
+                guard mnemonic == "-", mine.exception?.vector == "UD",
+                    theirs.outcome == .completed || theirs.exception?.vector == "GP" || theirs.exception?.vector == "PF"
+                else { return false }
                 guard case .invalid(let reason) = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0) else { return false }
                 let classified = reason == .unknownOpcode ? opcode(c.bytes).0 == 0x0F
                     : [.reservedVexField, .invalidModRM, .badMandatoryPrefix, .reservedRegister, .invalidEncoding].contains(reason)
