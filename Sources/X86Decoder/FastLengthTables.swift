@@ -36,17 +36,37 @@ final class FastLengthTables: @unchecked Sendable {
     private let fillLock = Mutex<[[UInt8]: UInt16]>([:])
     private var uniqueCount = 2  // guarded by fillLock
 
-    private static let cache = Mutex<[Int: FastLengthTables]>([:])
-
-    static func shared(mode: Mode, vendor: Vendor) -> FastLengthTables {
-        let key = mode.bits * 2 + (vendor == .amd ? 1 : 0)
-        return cache.withLock { tables in
-            if let t = tables[key] { return t }
-            let t = FastLengthTables(mode: mode, vendor: vendor)
-            tables[key] = t
-            return t
-        }
+    /// The six (mode, vendor) tables, made together on first use (each is two small
+    /// allocations; the row storage is touched only as rows are filled).
+    private static let all: [FastLengthTables] = Mode.allCases.flatMap { mode in
+        Vendor.allCases.map { FastLengthTables(mode: mode, vendor: $0) }
     }
+
+    @inline(__always) static func key(_ mode: Mode, _ vendor: Vendor) -> Int {
+        (mode == .bits16 ? 0 : mode == .bits32 ? 2 : 4) + (vendor == .amd ? 1 : 0)
+    }
+
+    static func shared(mode: Mode, vendor: Vendor) -> FastLengthTables { all[key(mode, vendor)] }
+
+    /// What `X86Decoder.init` copies: raw pointers only, so making a decoder takes no lock and
+    /// touches no reference count (two threads making decoders per case would otherwise fight
+    /// over the shared objects' counts).
+    struct Pointers {
+        var nodes: UnsafeMutablePointer<UInt32>
+        var forms: UnsafeMutablePointer<UInt64>
+        var operands: UnsafeMutablePointer<UInt64>
+        var fastIndex: UnsafeMutablePointer<Atomic<UInt16>>
+        var fastRows: UnsafeMutablePointer<UInt8>
+    }
+
+    nonisolated(unsafe) static let pointers: UnsafeMutablePointer<Pointers> = {
+        let p = UnsafeMutablePointer<Pointers>.allocate(capacity: all.count)
+        let tables = DecoderTables.shared
+        for (k, t) in all.enumerated() {
+            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows))
+        }
+        return p
+    }()
 
     private init(mode: Mode, vendor: Vendor) {
         self.mode = mode
