@@ -146,6 +146,14 @@ import X86Emulator
         #expect(r.outcome == .completed && r.state.rip == 0x1fd1)
     }
 
+    /// A 66 JE rel16 followed by LOCK CMPSB in the case's bytes: Unicorn would translate the
+    /// next block and abort the process; the oracle refuses the case instead.
+    @Test func bytesAfterTheInstructionThatAbortUnicornAreRefused() throws {
+        let c = try KnownExecutionBugTests.makeCase("660f84686ef0a6")
+        let r = try UnicornOracle().execute(c.bytes, state: try MachineState(caseState: c.state!), vendor: .amd)
+        #expect(r.outcome == .unsupported && r.note?.contains("offset 5") == true)
+    }
+
     /// The last iteration of a REP string leaves Unicorn on the instruction; the oracle steps it past.
     @Test func repStringEndsPastTheInstruction() throws {
         let c = try Self.makeCase("f3aa", ["rcx": "0x7", "rdi": "0x10000"])

@@ -121,9 +121,26 @@ public final class UnicornOracle: ExecutionOracle {
     static let zeroPage = [UInt8](repeating: 0, count: 4096)
     /// Pages mapped by the previous case.
     var mapped = Set<UInt64>()
+    /// Instruction lengths as Unicorn reads them (AMD's rules for 66-prefixed branches).
+    let lengthDecoder = X86Decoder(mode: .bits64, vendor: .amd)
+
+    /// Unicorn translates the block after the instruction before it honours the count of 1: a
+    /// case whose bytes after the instruction hold a pattern that aborts Unicorn (`66 0f 84 68
+    /// 6e` then `f0 a6`, LOCK CMPSB, found by the 1M-case campaign) would kill the process.
+    /// Those cases are not given to it (`unsupported`, with the reason).
+    func tailAborts(_ bytes: [UInt8]) -> String? {
+        guard case .valid(let i) = lengthDecoder.decode(bytes, address: 0), i.length < bytes.count else { return nil }
+        for j in i.length..<bytes.count {
+            // Unicorn sees zeros after the case's bytes (the rest of the page).
+            if let r = Self.abortsUnicorn(Array(bytes[j...]) + Self.zeroTail) { return "the bytes after the instruction (offset \(j)): " + r }
+        }
+        return nil
+    }
+
+    static let zeroTail = [UInt8](repeating: 0, count: 16)
 
     public func execute(_ bytes: [UInt8], state: MachineState, vendor: Vendor) -> ExecutionResult {
-        if let reason = Self.refused(bytes) { return ExecutionResult(outcome: .unsupported, state: state.cpu, note: reason) }
+        if let reason = Self.refused(bytes) ?? tailAborts(bytes) { return ExecutionResult(outcome: .unsupported, state: state.cpu, note: reason) }
         let regions = state.regions(code: bytes)
         var pages = Set<UInt64>()
         for r in regions where !r.bytes.isEmpty {
@@ -240,13 +257,11 @@ extension UnicornOracle {
     /// string instruction (`f3 4e f0 a7`, found by the execution campaign); the CPU raises #UD
     /// for both. The results are `unsupported` (not compared), never a crash of the campaign.
     static func refused(_ bytes: [UInt8]) -> String? {
+        if let r = abortsUnicorn(bytes) { return r }
         let k = opcodeOffset(bytes)
         guard k < bytes.count else { return nil }
         let op = bytes[k]
         let op2: UInt8? = op == 0x0F && k + 1 < bytes.count ? bytes[k + 1] : nil
-        if bytes[..<k].contains(0xF0) && !Self.lockable(bytes, at: k) {
-            return "unicorn 2.0.1 aborts the process on LOCK with an instruction that cannot be locked (tcg fatal error; the CPU raises #UD)"
-        }
         if let op2, [0x00, 0x01, 0x06, 0x07, 0x08, 0x09, 0x20, 0x21, 0x22, 0x23, 0x30, 0x32, 0x33, 0x35].contains(op2) {
             return "privileged or system instruction: Unicorn runs at CPL0 (0f 21/0f 23, MOV DR, crash it), the CPU at CPL3 raises #GP or #UD"
         }
@@ -256,8 +271,22 @@ extension UnicornOracle {
         if op2 == nil, [0xF4, 0xFA, 0xFB, 0xE4, 0xE5, 0xE6, 0xE7, 0xEC, 0xED, 0xEE, 0xEF, 0x6C, 0x6D, 0x6E, 0x6F].contains(op) {
             return "privileged or I/O instruction: Unicorn runs at CPL0, the CPU at CPL3 raises #GP"
         }
+        return nil
+    }
+
+    /// The instruction forms that abort the whole process inside Unicorn 2.0.1's code generator
+    /// ("tcg fatal error") when it translates them.
+    static func abortsUnicorn(_ bytes: [UInt8]) -> String? {
+        let k = opcodeOffset(bytes)
+        guard k < bytes.count else { return nil }
+        if bytes[..<k].contains(0xF0) && !Self.lockable(bytes, at: k) {
+            return "unicorn 2.0.1 aborts the process on LOCK with an instruction that cannot be locked (tcg fatal error; the CPU raises #UD)"
+        }
         if bytes[..<k].contains(0xF0), [0x6C, 0x6D, 0x6E, 0x6F, 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF].contains(bytes[k]) {
             return "unicorn 2.0.1 aborts the process on LOCK with a string instruction (tcg fatal error; the CPU raises #UD)"
+        }
+        if bytes[k] == 0x0F, k + 1 < bytes.count, bytes[k + 1] == 0x21 || bytes[k + 1] == 0x23 {
+            return "unicorn 2.0.1 aborts the process on MOV from/to a debug register (the CPU at CPL3 raises #GP)"
         }
         guard k + 1 < bytes.count, bytes[k] == 0xFF else { return nil }
         let modrm = bytes[k + 1]
