@@ -189,7 +189,7 @@ extension KnownOracleBugs {
                 guard field == "valid", !answer.valid, p.opcode > 0, p.at(0) == 0x0F, p.at(1) == 0xFF else { return false }
                 // For AMD Zydis may reject it for the ModRM it wrongly wants (zydis-ud0-modrm-amd).
                 return others.accepted || (vendor == .amd && others["project"]?.mnemonic == "ud0"
-                    && others["zydis"].map { $0.valid || $0.reason == "no-more-data" } == true)
+                    && others["zydis"].map { $0.valid || $0.reason == "no-more-data" || $0.reason == "instruction-too-long" } == true)
             }),
         KnownOracleBug(
             id: "capstone-moffs-66-then-rep", oracle: "capstone", summary: "rejects MOV moffs (a0-a3) when 66 comes before F2/F3",
@@ -343,8 +343,10 @@ extension KnownOracleBugs {
             field: "length", control: .init("3e66e8c019da94", .bits64, .amd),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard (mode == .bits64 && vendor == .amd) || mode == .bits32, field == "length", p.at(0) == 0xE8, !p.rexW,
+                guard (mode == .bits64 && vendor == .amd) || mode == .bits32, field == "length" || field == "valid", p.at(0) == 0xE8, !p.rexW,
                       p.has(0x66), p.legacy.last != 0x66 else { return false }
+                // The rel32 it wants is not there (66 66 66 67 e8 e8 66 0f: invalid).
+                if field == "valid" { return !answer.valid && bytes.count < p.opcode + 5 && others.agreedLength == p.opcode + 3 }
                 return answer.length == p.opcode + 5 && others.agreedLength == p.opcode + 3
             }),
         KnownOracleBug(

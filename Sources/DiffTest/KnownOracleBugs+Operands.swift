@@ -121,7 +121,9 @@ extension KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 let k = kind(field)
-                guard k == "operand.size" || k == "operand.register" || k == "mnemonic", !p.rexW, peerSidesWithProject(others, field) else { return false }
+                // The value too where the size cuts it (66 f3 83 f3 f3: xor bx, 0xfffffff3 for 0xfff3).
+                guard k == "operand.size" || k == "operand.register" || k == "operand.value" || k == "mnemonic", !p.rexW,
+                      peerSidesWithProject(others, field) else { return false }
                 // 67 likewise (64-bit 66 66 66 67 66 e3: jrcxz, the 64-bit address size).
                 for prefix: UInt8 in [0x66, 0x67] where p.has(prefix) && p.legacy.last != prefix {
                     if fieldAsWithoutPrefix(bytes, mode, vendor, answer, field, [prefix]) { return true }
@@ -162,14 +164,14 @@ extension KnownOracleBugs {
             id: "capstone-far-indirect-memory-size", oracle: "capstone",
             summary: "sizes the m16:16/m16:32 far pointer of CALL/JMP far (ff /3, ff /5) wrongly",
             example: .init("66ff1f", .bits16), observed: .init(valid: true, length: 3, mnemonic: "call"),
-            oracleSays: "lcall dword ptr [bx] (16-bit 66 ff 1f: size 4, the offset only); 64-bit ff 18: tbyte (10, m16:64 without REX.W); 64-bit 66 ff 6d f0: tbyte for m16:16",
+            oracleSays: "lcall dword ptr [bx] (16-bit 66 ff 1f: size 4, the offset only); 64-bit ff 18: tbyte (10, m16:64 without REX.W); 64-bit 66 ff 6d f0: tbyte for m16:16; 32-bit 67 66 ff ae …: fword for m16:16",
             truth: "call far m16:32: 6 bytes (16-bit 66 ff 1f; 64-bit ff 18); m16:16 is 4, m16:64 (REX.W) 10",
             evidence: "Zydis: fword (6) for both. Capstone itself says 4 for 16-bit ff 1f (m16:16, right), fword for 32-bit ff 18 (right) and tbyte for 48 ff 18 (right): its size follows neither the mode nor the prefixes consistently, so this is a wrong size, not a spelling.",
             field: "operand.size", control: .init("ff1f", .bits16),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard p.at(0) == 0xFF, let m = p.modrm(at: 1), m.mod != 3, m.reg == 3 || m.reg == 5 else { return false }
-                return capstoneMemorySize(field, answer, others, wrong: [4, 10], truth: [4, 6])
+                return capstoneMemorySize(field, answer, others, wrong: [4, 6, 10], truth: [4, 6])
             }),
         KnownOracleBug(
             id: "capstone-mmx-unpack-low-memory-size", oracle: "capstone",
@@ -221,7 +223,9 @@ extension KnownOracleBugs {
                 if ["fxsave", "fxrstor", "fxsave64", "fxrstor64"].contains(name) {
                     return capstoneMemorySize(field, answer, others, wrong: [2, 4, 8], truth: [512])
                 }
-                return ["fldenv", "fnstenv"].contains(name) && capstoneMemorySize(field, answer, others, wrong: [28], truth: [14])
+                // And the other way in 16-bit mode with 66 (2e 66 d9 66 66: 14 for 28).
+                return ["fldenv", "fnstenv"].contains(name) && (capstoneMemorySize(field, answer, others, wrong: [28], truth: [14])
+                    || capstoneMemorySize(field, answer, others, wrong: [14], truth: [28]))
             }),
         KnownOracleBug(
             id: "capstone-66-push-imm-size", oracle: "capstone", summary: "sizes the immediate of PUSH with 66 in 64-bit mode as 8 bytes",
@@ -285,8 +289,11 @@ extension KnownOracleBugs {
             evidence: "Zydis: [rdx + rcx]. With V' = 1 (62 71 5c 48 …) Capstone says rcx.",
             field: "operand.index", control: .init("62715c48583c0a", .bits64),
             matches: { _, _, _, answer, others, field in
-                guard kind(field) == "operand.index", let mine = operand(answer, field)?.index, mine.hasPrefix("xmm") || mine.hasPrefix("ymm") || mine.hasPrefix("zmm"),
-                      let theirs = operand(others["project"], field)?.index, Normalization.registerSize(theirs).map({ $0 <= 8 }) == true else { return false }
+                // Also where there is no index at all (62 f3 fd 00 3e 64 …: [rsp + xmm4*2]; the scale
+                // comes with it).
+                guard kind(field) == "operand.index" || kind(field) == "operand.scale", let mine = operand(answer, field)?.index,
+                      mine.hasPrefix("xmm") || mine.hasPrefix("ymm") || mine.hasPrefix("zmm"), let theirs = operand(others["project"], field),
+                      theirs.index.map({ Normalization.registerSize($0).map { $0 <= 8 } == true }) ?? true else { return false }
                 return peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
@@ -310,11 +317,21 @@ extension KnownOracleBugs {
                 let p = PrefixScan(bytes, mode)
                 guard p.vex3W == true, kind(field) == "operand.register", let k = FieldDifference(field: field, left: "", right: "").operandIndex,
                       k >= 1, let project = others["project"], answer.operands.count == project.operands.count else { return false }
+                // Outside 64-bit mode Capstone also keeps is4's bit 7 (capstone-high-vector-register-
+                // outside-64bit): 16-bit 8f e8 f8 a2 f6 f8 is "vpcmov …, xmm6, xmm15" for xmm7, xmm6.
+                var mine = answer.operands
+                if mode != .bits64 {
+                    for j in mine.indices {
+                        if let name = mine[j].register, let rn = registerNumber(name), rn.1 >= 8 {
+                            mine[j].register = rn.0 + String(rn.1 % 8)
+                        }
+                    }
+                }
                 // Operands k and k+1 or k-1 and k are swapped, everything else equal.
                 for j in [k - 1, k + 1] where j >= 1 && j < answer.operands.count {
                     var swapped = project.operands
                     swapped.swapAt(j, k)
-                    if swapped == answer.operands { return peerSidesWithProject(others, field) }
+                    if swapped == mine { return peerSidesWithProject(others, field) }
                 }
                 return false
             }),
@@ -341,7 +358,7 @@ extension KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 let k = kind(field)
-                guard k == "mnemonic" || k == "operand.register" || k == "operand.size", p.rexW, p.has(0x66) || p.has(0x67),
+                guard k == "mnemonic" || k == "operand.register" || k == "operand.size" || k == "operand.value", p.rexW, p.has(0x66) || p.has(0x67),
                       peerSidesWithProject(others, field) else { return false }
                 // The twin with REX.W cleared and 67 read as 66 has Capstone's value in the field
                 // (66 … 4a e7: out 0xe6, ax for eax).
@@ -425,11 +442,36 @@ extension KnownOracleBugs {
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, p.modrm(at: op.modrm)?.mod == 3,
-                      kind(field) == "operand.register", let mine = operand(answer, field)?.register,
+                      kind(field) == "operand.register" || kind(field) == "operand.size", let mine = operand(answer, field)?.register,
                       let theirs = operand(others["project"], field)?.register else { return false }
                 let vectorForGPR = Normalization.registerSize(theirs).map { $0 <= 8 } == true && (mine.hasPrefix("xmm") || mine.hasPrefix("mm"))
                 let plus16 = registerNumber(mine).flatMap { m in registerNumber(theirs).map { m.0 == $0.0 && m.1 == $0.1 + 16 } } == true
                 return (vectorForGPR || plus16) && peerSidesWithProject(others, field)
+            }),
+        KnownOracleBug(
+            id: "capstone-xop-a-imm32-16bit", oracle: "capstone", summary: "reads a 2-byte immediate for XOP map A forms (BEXTR, LWPINS, LWPVAL) in 16-bit mode",
+            example: .init("8fea7810c001000000", .bits16), observed: .init(valid: true, length: 7, mnemonic: "bextr"),
+            oracleSays: "bextr eax, eax, 0x1 (7 bytes)", truth: "bextr eax, eax, 0x1, 9 bytes: XOP.A 10 /r id takes a 4-byte immediate in every mode (APM BEXTR immediate form)",
+            evidence: "Zydis: 9 bytes. In 32/64-bit mode Capstone reads 4 bytes.", field: "length", control: .init("8fea7810c001000000", .bits32),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return mode == .bits16 && field == "length" && p.startsXop && p.at(1).map { $0 & 0x1F == 0x0A } == true
+                    && others.agreedLength.map { answer.length == $0 - 2 } == true
+            }),
+        KnownOracleBug(
+            id: "capstone-evex-ll-ignored", oracle: "capstone", summary: "accepts EVEX forms defined for one vector length (L0: VMOVD …) with another L'L",
+            example: .init("62f1fd286e00", .bits32), observed: .init(valid: true, length: 6, mnemonic: "vmovd"),
+            oracleSays: "vmovd xmm0, dword ptr [eax] with EVEX.L'L = 01", truth: "#UD: EVEX.128.66.0F.W0 6E is VMOVD; L'L must be 00 (SDM: EVEX.L'L other than 00 is #UD for it)",
+            evidence: "Zydis: invalid (decoding-error). The matcher checks that the bytes with L'L = 00 are Capstone's instruction for the project.",
+            field: "valid", control: .init("62f1fd086e00", .bits32),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard field == "valid", answer.valid, let e = p.evex, e.p2 & 0x60 != 0, others.rejected,
+                      others.rejected(for: ["invalid-encoding", "decoding-error"]) else { return false }
+                var twin = bytes
+                twin[p.opcode + 3] &= 0x9F
+                let t = projectAnswer(twin, mode, vendor)
+                return t.valid && t.mnemonic == answer.mnemonic && t.length == answer.length
             }),
         KnownOracleBug(
             id: "capstone-padlock-without-f3", oracle: "capstone", summary: "decodes VIA PadLock XCRYPT*/XSHA*/MONTMUL without their F3",
@@ -443,13 +485,14 @@ extension KnownOracleBugs {
                     && answer.mnemonic != "xstore" && others.rejected
             }),
         KnownOracleBug(
-            id: "capstone-mov-sreg-source-64bit", oracle: "capstone", summary: "names a 32-bit source register for MOV Sreg, r16 in 64-bit mode (without REX.W)",
+            id: "capstone-mov-sreg-source-32bit", oracle: "capstone", summary: "names a 32-bit source register for MOV Sreg, r16 whenever the operand size is 32 or 64 (without REX.W)",
             example: .init("8ed8", .bits64), observed: .init(valid: true, length: 2, mnemonic: "mov"),
-            oracleSays: "mov ds, eax (also 40 8e d8, 8e c4: mov es, esp)", truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; only REX.W gives the r/m64 form)",
-            evidence: "Zydis: mov ds, ax. In 32-bit mode Capstone says ax (8e d8).", field: "operand.register", control: .init("8ed8", .bits32),
+            oracleSays: "mov ds, eax (64-bit 8e d8, 40 8e d8, 8e c4: mov es, esp; 32-bit 8e d8; 16-bit 66 8e d1: mov ss, ecx)", truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; only REX.W gives the r/m64 form)",
+            evidence: "Zydis: mov ds, ax; mov ss, cx. In 16-bit mode without 66 (8e d8) Capstone says ax: it takes the operand size for a register the instruction reads 16 bits of.", field: "operand.register", control: .init("8ed8", .bits16),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return mode == .bits64 && !p.rexW && p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == 4
+                return !p.rexW && p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == 4
+                    && operand(others["project"], field)?.size == 2
                     && peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
@@ -558,6 +601,17 @@ extension KnownOracleBugs {
 
     static let zydisOperandBugs: [KnownOracleBug] = [
         KnownOracleBug(
+            id: "zydis-0f1e-nop-ignores-66", oracle: "zydis", summary: "ignores 66 for the 0f 1e register hint NOPs (32-bit registers)",
+            example: .init("660f1ed3", .bits64), observed: .init(valid: true, length: 4, mnemonic: "nop"),
+            oracleSays: "nop ebx, edx", truth: "nop bx (NOP r/m16 with 66; the reg field does nothing)",
+            evidence: "Zydis itself says nop bx, dx for 66 0f 1f d3 and 66 0f 19 d3. Capstone rejects the register forms (capstone-hint-nop-register-forms). CPU (Zen 4): 66 0f 1e d3 executes, 4 bytes.",
+            field: "operand.register", control: .init("0f1ed3", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                return p.has(0x66) && p.lastRep == nil && !p.rexW && p.at(0) == 0x0F && p.at(1) == 0x1E && answer.mnemonic == "nop"
+                    && field.hasPrefix("operand[0].") && answer.operands.first?.size == 4 && others["project"]?.operands.first?.size == 2
+            }),
+        KnownOracleBug(
             id: "zydis-movsxd-66-register-source", oracle: "zydis", summary: "names a 16-bit source register for MOVSXD with 66 (its memory form reads 32 bits)",
             example: .init("6663c0", .bits64), observed: .init(valid: true, length: 3, mnemonic: "movsxd"),
             oracleSays: "movsxd ax, ax (memory form 66 63 00: dword ptr)", truth: "movsxd ax, eax: the source is 32 bits with 66 as without it",
@@ -631,16 +685,6 @@ extension KnownOracleBugs {
                 let p = PrefixScan(bytes, mode)
                 return p.rexW && p.at(0) == 0x0F && (p.at(1) == 0x02 || p.at(1) == 0x03) && field.hasPrefix("operand[1].")
                     && operand(answer, field)?.size == 8 && peerSidesWithProject(others, field)
-            }),
-        KnownOracleBug(
-            id: "zydis-clwb-memory-size", oracle: "zydis", summary: "sizes the m8 operand of CLWB and CLFLUSHOPT as a 64-byte line",
-            example: .init("660fae30", .bits64), observed: .init(valid: true, length: 4, mnemonic: "clwb"),
-            oracleSays: "clwb zmmword ptr [rax] (size 64); 66 0f ae 38: clflushopt, size 64", truth: "clwb byte ptr [rax] (SDM: 66 0F AE /6 CLWB m8; 66 0F AE /7 CLFLUSHOPT m8)",
-            evidence: "Capstone: clflushopt byte ptr (m8); it does not know CLWB (xsaveopt). Zydis itself sizes CLFLUSH (0f ae 38) m8.",
-            field: "operand.size", control: .init("0fae38", .bits64),
-            matches: { _, _, _, answer, others, field in
-                (answer.mnemonic == "clwb" || answer.mnemonic == "clflushopt") && field == "operand[0].size" && answer.operands.first?.size == 64
-                    && others["project"]?.operands.first?.size == 1
             }),
     ]
 }

@@ -29,7 +29,9 @@ extension KnownOracleBugs {
                 guard vendor == .amd, p.at(0) == 0x0F, p.at(1) == 0xFF else { return false }
                 // The ModRM it wants is cut off (36 36 36 36 0f ff 05: no displacement follows).
                 if field == "valid" {
-                    return !answer.valid && answer.reason == "no-more-data" && others["project"].map { $0.valid && $0.length == p.opcode + 2 } == true
+                    // Or past 15 bytes with it (16-bit 67 67 66 2e … 0f ff 54: instruction-too-long).
+                    return !answer.valid && (answer.reason == "no-more-data" || answer.reason == "instruction-too-long")
+                        && others["project"].map { $0.valid && $0.length == p.opcode + 2 } == true
                 }
                 guard field == "length", let m = p.modrmBytes(at: 2) else { return false }
                 return answer.length == p.opcode + 2 + m && others.agreedLength == p.opcode + 2

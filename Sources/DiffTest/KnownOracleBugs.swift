@@ -66,10 +66,11 @@ public enum KnownOracleBugs {
             field: "valid", control: .init("c4c1f951734e", .bits32),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard field == "valid", answer.valid, p.startsVexOrEvex, p.at(0) == 0xC4 || p.at(0) == 0xC5, others.rejected,
+                // EVEX likewise (16-bit 62 f3 3d 48 19 30: vextractf32x4 with vvvv 0111b).
+                guard field == "valid", answer.valid, p.startsVexOrEvex, others.rejected,
                       others.rejected(for: ["reserved-vex-field"]) else { return false }
                 var twin = bytes
-                let k = p.opcode + (p.at(0) == 0xC4 ? 2 : 1)
+                let k = p.opcode + (p.at(0) == 0xC5 ? 1 : 2)
                 twin[k] |= 0x78
                 guard twin[k] != bytes[k] else { return false }
                 let t = projectAnswer(twin, mode, vendor)

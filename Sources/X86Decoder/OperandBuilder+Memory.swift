@@ -28,7 +28,11 @@ extension OperandBuilder {
             return MemoryOperand(segment: segment(default: defaultSegment), base: base, index: index, scale: 1, displacement: disp, size: size, broadcast: broadcast)
         }
 
-        let addressBytes = r.addressSize / 8
+        // MPX memory forms (Intel 0f 1a/0f 1b) compute a 64-bit effective address in 64-bit mode
+        // whatever 67 says (SDM BNDMK: "IF 64-bit mode THEN ... LEA.64_bits(SRCMEM)"; Zydis names
+        // rax for 67 f3 0f 1b 00). For AMD these bytes are hint NOPs and 67 applies as usual.
+        let mpx = decoder.mode == .bits64 && decoder.vendor == .intel && r.map == .map0F && (r.opcode == 0x1A || r.opcode == 0x1B)
+        let addressBytes = mpx ? 8 : r.addressSize / 8
         var base: Register?
         var index: Register?
         var scale: UInt8 = 1

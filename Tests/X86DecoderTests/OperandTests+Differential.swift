@@ -39,6 +39,11 @@ extension OperandTests {
         #expect(memory(decode("f30f38de00"), 1)?.size == 64, "AESENC256KL m512")
     }
 
+    @Test func mpxIgnores67In64BitMode() {
+        #expect(memory(decode("67f30f1b00"), 1)?.base?.name == "rax", "BNDMK: LEA.64_bits in 64-bit mode")
+        #expect(memory(decode("67f30f1b00", vendor: .amd), 0)?.base?.name == "eax", "AMD: a hint NOP, 67 applies")
+    }
+
     @Test func vpermil2ImmediateIsTheLowNibble() {
         let i = decode("c4e3f94862f27d08bd7d0837")  // vpermil2ps xmm4, xmm0, xmm7, [rdx - 0xe], 0xd
         #expect(register(i, 2) == "xmm7")

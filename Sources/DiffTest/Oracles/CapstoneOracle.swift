@@ -141,7 +141,8 @@ public final class CapstoneOracle: DecodeOracle {
                 case X86_OP_IMM:
                     let sizes = legacyOpcode.flatMap { Normalization.capstoneImmediateSizes[$0] }
                     let byte = Normalization.capstoneImmediateIsByte(shape: shape) ? 1 : nil
-                    let size = byte ?? sizes.flatMap { immediates < $0.count ? $0[immediates] : nil } ?? Int(op.size)
+                    let wide = Normalization.capstoneImmediateIsWide(shape: shape) ? 8 : nil
+                    let size = byte ?? wide ?? sizes.flatMap { immediates < $0.count ? $0[immediates] : nil } ?? Int(op.size)
                     immediates += 1
                     operands.append(Normalization.immediate(UInt64(bitPattern: op.imm), size: size))
                 case X86_OP_MEM:

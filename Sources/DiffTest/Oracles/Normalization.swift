@@ -296,13 +296,16 @@ public enum Normalization {
     ///   register: 16-bit `0f 1a f2` is "nop si" (`0f 1f f2`: "nop dx, si"); the map's `nop Ev`
     ///   names ModRM.rm, so the register becomes the GPR of the same size that ModRM.rm (with
     ///   REX.B) names: "nop dx";
-    /// - `0f 0d` register forms (Intel's reserved NOP) likewise: 16-bit `0f 0d c4` is "nop sp, ax".
+    /// - `0f 0d` register forms (Intel's reserved NOP) likewise: 16-bit `0f 0d c4` is "nop sp, ax";
+    /// - CLFLUSH, CLFLUSHOPT and CLWB are sized by the cache line they act on: `0f ae 38` is
+    ///   "clflush zmmword ptr [rax]" (64); the SDM's operand is m8, as the map has it.
     static func zydisOperands(_ ops: [OperandAnswer], mnemonic: inout String, shape: Shape) -> [OperandAnswer] {
         if mnemonic == "ret" && (shape.legacyOpcode == 0xCA || shape.legacyOpcode == 0xCB) { mnemonic = "retf" }
         if mnemonic == "shl" && shape.modrmReg == 6 && [0xC0, 0xC1, 0xD0, 0xD1, 0xD2, 0xD3].contains(shape.legacyOpcode) {
             mnemonic = "sal"
         }
-        let ops = dropImplicitSystemRegisters(ops, mnemonic: mnemonic)
+        var ops = dropImplicitSystemRegisters(ops, mnemonic: mnemonic)
+        if ["clflush", "clflushopt", "clwb"].contains(mnemonic), ops.count == 1, ops[0].kind == .memory, ops[0].size == 64 { ops[0].size = 1 }
         if mnemonic == "nop", shape.opcode0F == 0x1A || shape.opcode0F == 0x1B, ops.count == 1, let size = ops[0].size,
            let rm = shape.modrmRM, let name = gprName(Int(rm), size: size) {
             return [register(name)]
@@ -322,6 +325,12 @@ public enum Normalization {
     /// (`8f ea …`: bextr, lwpins, lwpval) has a 4-byte `Id`. Such immediates become size 1.
     static func capstoneImmediateIsByte(shape: Shape) -> Bool { shape.legacyOpcode == nil && !shape.xopMapA }
 
+    /// TEST r/m64, imm32 (`48 f7 /0 id`, REX.W) comes with size 4 from Capstone, whose other
+    /// REX.W imm32 forms (`48 81 c0 …`) say 8: the immediate is used sign-extended to 64 bits.
+    static func capstoneImmediateIsWide(shape: Shape) -> Bool {
+        shape.legacyOpcode == 0xF7 && shape.rexW && (shape.modrmReg == 0 || shape.modrmReg == 1)
+    }
+
     // MARK: Rules for every oracle
 
     static let addressOnly: Set<String> = ["lea", "bndmk", "bndcl", "bndcu", "bndcn"]
@@ -336,7 +345,7 @@ public enum Normalization {
     /// `f3 0f 01 fe` "rmpadjust rax, rcx, rdx" in Zydis. Their register operands are dropped.
     static let implicitRegisterSystem: Set<String> = [
         "vmrun", "vmload", "vmsave", "skinit", "invlpga", "rmpadjust", "rmpupdate", "psmash", "pvalidate", "rmpquery",
-        "invlpgb", "tlbsync",
+        "invlpgb", "tlbsync", "clzero",
     ]
 
     static func dropImplicitSystemRegisters(_ ops: [OperandAnswer], mnemonic: String) -> [OperandAnswer] {
