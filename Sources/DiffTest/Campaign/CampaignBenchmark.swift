@@ -11,7 +11,13 @@ import X86Decoder
 public struct CampaignBenchmark {
     public struct Measurement: Codable, Sendable {
         public var subject: String
+        /// Cases per second of wall time.
         public var casesPerSecond: Double
+        /// Cases per second of the measuring thread's CPU time, for the single-threaded
+        /// subjects (capstone-alone, campaign-jobs1: with one job the campaign's worker runs on
+        /// the calling thread); nil for campaign-jobs2. Their ratio holds on a busy machine,
+        /// where the wall-time one does not.
+        public var cpuCasesPerSecond: Double?
     }
 
     public struct MemoryMeasurement: Codable, Sendable {
@@ -52,12 +58,18 @@ public struct CampaignBenchmark {
         let capstone = try CapstoneOracle()
         var valid = 0
         let t0 = DispatchTime.now().uptimeNanoseconds
+        let c0 = threadCPUNanoseconds()
         for c in all where capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0).valid { valid += 1 }
-        let alone = Double(all.count) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-        var out = [Measurement(subject: "capstone-alone", casesPerSecond: valid >= 0 ? alone : 0)]
+        let cpu = Double(threadCPUNanoseconds() - c0) / 1e9
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        var out = [Measurement(subject: "capstone-alone", casesPerSecond: Double(all.count) / wall, cpuCasesPerSecond: Double(all.count) / cpu)]
+        _ = valid
         for jobs in [1, 2] {
+            // With one job the campaign runs its worker on this thread.
+            let c0 = threadCPUNanoseconds()
             let r = try Campaign(config: config(jobs: jobs, cases: cases)).run()
-            out.append(Measurement(subject: "campaign-jobs\(jobs)", casesPerSecond: r.casesPerSecond))
+            let cpu = Double(threadCPUNanoseconds() - c0) / 1e9
+            out.append(Measurement(subject: "campaign-jobs\(jobs)", casesPerSecond: r.casesPerSecond, cpuCasesPerSecond: jobs == 1 ? Double(r.cases) / cpu : nil))
         }
         return out
     }
