@@ -42,7 +42,14 @@ case "$variant" in
     *) echo "fuzz-build: unknown variant '$variant' (fuzz, coverage)" >&2; exit 2 ;;
 esac
 link_flags=(-use-ld=lld)
-if [ "${FUZZ_STATIC:-0}" = 1 ]; then link_flags+=(-static-stdlib); fi
+# Statically linked, Foundation's archives need each other and their C/C++ parts (CoreFoundation,
+# ICU, the collections and shims) named explicitly, as one group: swiftc's autolinking names the
+# Swift modules the objects import, not what those archives depend on.
+if [ "${FUZZ_STATIC:-0}" = 1 ]; then
+    link_flags+=(-static-stdlib -Xlinker --start-group -lFoundation -lFoundationInternationalization
+        -lFoundationEssentials -lCoreFoundation -l_FoundationCollections -l_FoundationCShims -l_FoundationICU
+        -Xlinker --end-group -lstdc++)
+fi
 # shellcheck disable=SC2206  # extra linker flags, split on spaces (Scripts/oss-fuzz/build.sh: RUNPATH)
 link_flags+=(${FUZZ_LINK_FLAGS:-})
 mkdir -p "$obj" "$bin" "$out/tool"
