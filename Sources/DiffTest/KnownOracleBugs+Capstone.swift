@@ -43,6 +43,20 @@ extension KnownOracleBugs {
                 return ![0, 2, 3, 4, 8].contains(cr) && others.rejected(for: ["bad-register", "reserved-register"])
             }),
         KnownOracleBug(
+            id: "capstone-evex-gpr-r-prime", oracle: "capstone",
+            summary: "accepts EVEX forms with a general-purpose register in ModRM.reg and EVEX.R' set (R̄' = 0)",
+            example: .init("62417e0879cd", .bits64), observed: .init(valid: true, length: 6, mnemonic: "vcvtss2usi"),
+            oracleSays: "vcvtss2usi r9, xmm13 (6 bytes): R' dropped, W ignored", truth: "#UD: only 16 general-purpose registers exist, EVEX.R' must be 1 (stored inverted)",
+            evidence: "Zydis: invalid (bad-register). CPU (Zen 4): 62 41 7e 08 79 cd #UD after 6 bytes, while 62 71 7e 08 79 cd (R̄' = 1) runs as vcvtss2usi r9d, xmm5.",
+            field: "valid", control: .init("62717e0879cd", .bits64),
+            matches: { bytes, mode, _, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard field == "valid", answer.valid, let e = p.evex, e.p0 & 0x10 == 0,
+                      let r = answer.operands.first?.register, !r.hasPrefix("xmm"), !r.hasPrefix("ymm"), !r.hasPrefix("zmm"), !r.hasPrefix("k")
+                else { return false }
+                return others.rejected(for: ["bad-register", "reserved-register"])
+            }),
+        KnownOracleBug(
             id: "capstone-reserved-dr", oracle: "capstone", summary: "accepts MOV from/to DR8-DR15 (REX.R)",
             example: .init("440f21c0", .bits64), observed: .init(valid: true, length: 4, mnemonic: "mov"),
             oracleSays: "mov rax, dr8 (4 bytes)", truth: "#UD: REX.R with MOV DR",

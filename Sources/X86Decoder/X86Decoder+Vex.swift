@@ -132,6 +132,9 @@ extension X86Decoder {
         if flags.contains(.distinctRegisters) && !registersDistinct(r) { throw .invalidEncoding }
         if flags.contains(.maskOperand) && !maskRegistersExist(r) { throw .reservedRegister }
         guard r.kind == .evex else { return }
+        // Only 16 general-purpose registers exist: one in ModRM.reg cannot take EVEX.R'
+        // (`62 41 7e 08 79 cd`, vcvtss2usi r9d: Zen 4 #UD, Zydis rejects it).
+        if r.r2 != 0 && hasGeneralRegisterInReg(r) { throw .reservedRegister }
         // EVEX.V' extends a vector vvvv, or the VSIB index; otherwise it must be 1 (stored as 0).
         let vsib = flags.contains(.vsib) || flags.contains(.vsibHalf)
         if !flags.contains(.usesV2) && !vsib && r.v2 != 0 { throw .reservedVexField }
@@ -173,14 +176,27 @@ extension X86Decoder {
         return Set(seen).count == seen.count
     }
 
+    /// Whether an operand of the form is a general-purpose register in ModRM.reg.
+    func hasGeneralRegisterInReg(_ r: RawDecode) -> Bool {
+        let specs = formOperands[r.form]
+        for i in 0..<r.operandCount
+        where OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) == .modrmReg {
+            return true
+        }
+        return false
+    }
+
     /// Only k0-k7 and tmm0-tmm7 exist: a mask or tile operand whose register number is extended
-    /// past 7 (VEX/EVEX.R, EVEX.R', vvvv's high bit, V', B in a register form) is #UD.
+    /// past 7 (VEX/EVEX.R, EVEX.R', vvvv's high bit in 64-bit mode, V', B in a register form) is
+    /// #UD. Outside 64-bit mode vvvv's high bit is ignored, as for every register it names
+    /// (`c4 e1 8d 42 c7` is valid in 32-bit mode; Zydis agrees).
     func maskRegistersExist(_ r: RawDecode) -> Bool {
         let specs = formOperands[r.form]
+        let is64 = mode == .bits64
         for i in 0..<r.operandCount {
             switch OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) {
             case .maskReg, .tileReg: if r.r != 0 || r.r2 != 0 { return false }
-            case .maskVVVV, .tileVVVV: if r.vvvv >= 8 || r.v2 != 0 { return false }
+            case .maskVVVV, .tileVVVV: if (is64 && r.vvvv >= 8) || r.v2 != 0 { return false }
             case .maskRM, .maskRMOrMemory, .tileRM: if r.isRegisterForm && r.b != 0 { return false }
             default: break
             }
