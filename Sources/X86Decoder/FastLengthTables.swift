@@ -132,7 +132,7 @@ final class FastLengthTables: @unchecked Sendable {
         {
             return out
         }
-        let decoder = X86Decoder(mode: mode, vendor: vendor, fastTables: nil)
+        let decoder = X86Decoder(mode: mode, vendor: vendor, shortcut: false)
         var lead: [UInt8] = []
         if state & 1 != 0 { lead.append(0x66) }
         if state >> 1 == 1 { lead.append(0xF3) }

@@ -20,27 +20,20 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     @usableFromInline let rexAllowed: Int
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
+        self.init(mode: mode, vendor: vendor, shortcut: true)
+    }
+
+    /// `shortcut: false` gives a decoder without the length shortcut (what fills the
+    /// shortcut's rows).
+    init(mode: Mode, vendor: Vendor, shortcut: Bool) {
         let t = FastLengthTables.pointers[FastLengthTables.key(mode, vendor)]
         self.mode = mode
         self.vendor = vendor
         nodes = t.nodes
         forms = t.forms
         formOperands = t.operands
-        fastIndex = t.fastIndex
-        fastRows = t.fastRows
-        prefixClass = FastLengthTables.prefixClass
-        rexAllowed = mode == .bits64 ? 1 : 0
-    }
-
-    /// A decoder without the length shortcut (what fills the shortcut's rows).
-    init(mode: Mode, vendor: Vendor, fastTables: FastLengthTables?) {
-        self.mode = mode
-        self.vendor = vendor
-        nodes = DecoderTables.shared.nodes
-        forms = DecoderTables.shared.forms
-        formOperands = DecoderTables.shared.operands
-        fastIndex = fastTables?.rowIndex
-        fastRows = fastTables?.rows
+        fastIndex = shortcut ? t.fastIndex : nil
+        fastRows = shortcut ? t.fastRows : nil
         prefixClass = FastLengthTables.prefixClass
         rexAllowed = mode == .bits64 ? 1 : 0
     }

@@ -92,6 +92,15 @@ func hex(_ bytes: [UInt8]) -> String {
 
 /// The length shortcut (FastLengthTables) agrees with the full core on every shape it covers.
 @Suite struct FastLengthTests {
+    /// Records the first ten buffers where `length(of:)` (shortcut) and the core disagree.
+    static func compare(_ decoder: X86Decoder, _ bytes: [UInt8], _ mismatches: inout Int) {
+        let fast = decoder.length(of: bytes)
+        let full = decoder.probe(bytes).result
+        guard fast != full && mismatches < 10 else { return }
+        mismatches += 1
+        Issue.record("\(hex(bytes)) \(decoder.mode.bits) \(decoder.vendor): shortcut \(String(describing: fast.length)) \(String(describing: fast.invalidReason)), core \(String(describing: full.length)) \(String(describing: full.invalidReason))")
+    }
+
     @Test(arguments: Mode.allCases, Vendor.allCases)
     func shortcutMatchesCore(mode: Mode, vendor: Vendor) {
         let decoder = X86Decoder(mode: mode, vendor: vendor)
@@ -106,12 +115,7 @@ func hex(_ bytes: [UInt8]) -> String {
                     for sib in [0x00, 0x05, 0x25] {
                         var bytes = lead + [UInt8(opcode), UInt8(modrm), UInt8(sib)]
                         bytes += [UInt8](repeating: 0x11, count: 15 - bytes.count)
-                        let fast = decoder.length(of: bytes)
-                        let full = decoder.probe(bytes).result
-                        if fast != full && mismatches < 10 {
-                            mismatches += 1
-                            Issue.record("\(hex(bytes)) \(mode.bits) \(vendor): shortcut \(String(describing: fast.length)), core \(String(describing: full.length)) \(String(describing: full.invalidReason))")
-                        }
+                        Self.compare(decoder, bytes, &mismatches)
                     }
                 }
             }
@@ -139,12 +143,7 @@ func hex(_ bytes: [UInt8]) -> String {
                 // SIB bytes with base 5 and large immediates/displacements are the edge cases.
                 bytes.append(r & 7 == 0 ? 0x05 : r & 7 == 1 ? 0x84 : UInt8(truncatingIfNeeded: r >> 8))
             }
-            let fast = decoder.length(of: bytes)
-            let full = decoder.probe(bytes).result
-            if fast != full && mismatches < 10 {
-                mismatches += 1
-                Issue.record("\(hex(bytes)) \(mode.bits) \(vendor): shortcut \(String(describing: fast.length)) \(String(describing: fast.invalidReason)), core \(String(describing: full.length)) \(String(describing: full.invalidReason))")
-            }
+            Self.compare(decoder, bytes, &mismatches)
         }
         #expect(mismatches == 0)
     }

@@ -7,8 +7,6 @@ import X86Decoder
 public final class DecodeChecker {
     public let project = ProjectOracle()
     public let others: [DecodeOracle]
-    /// One decoder per (mode, vendor), for the opcode map and byte of a signature.
-    private var decoders = DecoderCache()
 
     public init(others: [DecodeOracle]) {
         self.others = others.filter { $0.name != "project" }
@@ -30,7 +28,8 @@ public final class DecodeChecker {
         return v
     }
 
-    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder { decoders.decoder(mode, vendor) }
+    /// A decoder for the opcode map and byte of a signature (making one costs nothing).
+    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder { X86Decoder(mode: mode, vendor: vendor) }
 
     /// The findings of one case, one per disagreeing oracle, in oracle order. Empty when every
     /// oracle agrees with the project after normalization.

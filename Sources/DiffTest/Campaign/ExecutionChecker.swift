@@ -21,7 +21,6 @@ public final class ExecutionChecker {
     public static let oracleNames = ["emulator", "unicorn"]
 
     public let oracles: [ExecutionOracle]
-    private var decoders = DecoderCache()
 
     /// True when `names` names only execution oracles.
     public static func isExecution(_ names: [String]) -> Bool {
@@ -54,7 +53,8 @@ public final class ExecutionChecker {
         return v
     }
 
-    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder { decoders.decoder(mode, vendor) }
+    /// A decoder for the opcode map and byte of a signature (making one costs nothing).
+    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder { X86Decoder(mode: mode, vendor: vendor) }
 
     public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
         guard let caseState = c.state, let state = try? MachineState(caseState: caseState) else { return [] }
