@@ -246,6 +246,17 @@ extension KnownOracleBugs {
                 return zydis.valid ? (zydis.mnemonic == name && zydis.length == project.length)
                     : zydisUnknownMnemonics.keys.contains(name)
             }),
+        KnownOracleBug(
+            id: "capstone-vex-mask-high-bits-amd", oracle: "capstone",
+            summary: "rejects VEX mask instructions whose specifiers have VEX.R or vvvv's high bit set, for AMD (as Zydis does)",
+            example: .init("c57c4ae1", .bits64, .amd), observed: .init(valid: false),
+            oracleSays: "invalid (no instruction): it knows no opmask forms (capstone-unknown-vex-forms), and Zydis rejects these too, so that entry does not apply",
+            truth: "AMD: kaddw k4, k0, k1, 4 bytes: only the low three bits of a VEX mask specifier count",
+            evidence: "CPU (Zen 4): c5 7c 4a e1, c5 bc 4a e1, c4 61 fd 4a e1 execute (difftest native --exec). See zydis-vex-mask-high-bits-amd.",
+            field: "valid", control: .init("c57c4ae1", .bits64, .intel),
+            matches: { bytes, mode, vendor, answer, others, field in
+                field == "valid" && !answer.valid && vexMaskHighBitsAMD(bytes, mode, vendor, others)
+            }),
     ]
 
     /// Instructions Capstone 4.0.2 does not decode (measured with the project's encodings).

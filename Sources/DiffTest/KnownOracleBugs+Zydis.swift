@@ -92,6 +92,17 @@ extension KnownOracleBugs {
                     && (p.at(1) == 0x1A || p.at(1) == 0x1B) && answer.mnemonic?.hasPrefix("bnd") == true
                     && others.rejected
             }),
+        KnownOracleBug(
+            id: "zydis-vex-mask-high-bits-amd", oracle: "zydis",
+            summary: "rejects VEX mask-register specifiers with VEX.R or vvvv's high bit set (64-bit mode) for AMD too",
+            example: .init("c57c4ae1", .bits64, .amd), observed: .init(valid: false),
+            oracleSays: "invalid (bad-register) for c5 7c 4a e1 (kaddw with VEX.R), c5 bc 4a e1 (vvvv = 8): Intel's rule (XED agrees), whatever the vendor",
+            truth: "AMD: kaddw k4, k0, k1, 4 bytes: only the low three bits of a VEX mask specifier count",
+            evidence: "CPU (Zen 4): c5 7c 4a e1, c5 bc 4a e1, c4 61 fd 4a e1, c5 55 41 e9, c4 61 05 45 f6 execute (difftest native --exec); EVEX.R/R' on a mask (62 71 7d 48 76 c9) #UD. Capstone: invalid (it knows no opmask forms). The matcher needs the project's Intel answer to be reserved-register and the twin with R and vvvv[3] clear to decode the same.",
+            field: "valid", control: .init("c57c4ae1", .bits64, .intel),
+            matches: { bytes, mode, vendor, answer, others, field in
+                field == "valid" && !answer.valid && vexMaskHighBitsAMD(bytes, mode, vendor, others)
+            }),
     ]
 
     /// Zydis mnemonics that exist only as Knights Corner instructions (AVX-512's mask
@@ -109,4 +120,23 @@ extension KnownOracleBugs {
         "wrmsrns": (0x01, 0, 0xC6, 0), "rdmsrlist": (0x01, 0xF2, 0xC6, 0), "wrmsrlist": (0x01, 0xF3, 0xC6, 0),
         "erets": (0x01, 0xF2, 0xCA, 0), "eretu": (0x01, 0xF3, 0xCA, 0), "lkgs": (0x00, 0xF2, nil, 6),
     ]
+
+    /// AMD (Zen 4) reads only the low three bits of a VEX mask-register specifier, Intel (XED,
+    /// Zydis) rejects VEX.R and, in 64-bit mode, vvvv's high bit there: true when the project
+    /// accepts the bytes for AMD, rejects them for Intel as reserved-register, and accepts their
+    /// twin with VEX.R and vvvv[3] clear as the same instruction.
+    static func vexMaskHighBitsAMD(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ others: [String: DecodeAnswer]) -> Bool {
+        let p = PrefixScan(bytes, mode)
+        guard vendor == .amd, mode == .bits64, p.at(0) == 0xC4 || p.at(0) == 0xC5, let project = others["project"],
+              project.valid, project.mnemonic?.hasPrefix("k") == true else { return false }
+        let intel = projectAnswer(bytes, mode, .intel)
+        guard !intel.valid, intel.reason == "reserved-register" else { return false }
+        var twin = bytes
+        twin[p.opcode + 1] |= 0x80  // R (inverted)
+        let vvvv = p.opcode + (p.at(0) == 0xC5 ? 1 : 2)
+        guard vvvv < twin.count else { return false }
+        twin[vvvv] |= 0x40  // vvvv's high bit (inverted)
+        let t = projectAnswer(twin, mode, .intel)
+        return t.valid && t.length == project.length && t.mnemonic == project.mnemonic
+    }
 }

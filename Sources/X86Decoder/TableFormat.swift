@@ -127,9 +127,10 @@ public struct FormFlags: OptionSet, Sendable, Hashable {
     public static let modIgnored = FormFlags(rawValue: 1 << 21)  // MOV CR/DR: ModRM is always a register
     public static let usesV2 = FormFlags(rawValue: 1 << 22)  // derived: EVEX.V' extends vvvv (vector H)
     public static let broadcast16 = FormFlags(rawValue: 1 << 23)  // EVEX {1toN} of 16-bit elements (FP16)
-    public static let distinctRegisters = FormFlags(rawValue: 1 << 24)  // gathers, AMX, complex FP16
+    public static let distinctRegisters = FormFlags(rawValue: 1 << 24)  // gathers, AMX: all pairs differ
     public static let noRIPRelative = FormFlags(rawValue: 1 << 25)  // MPX BNDLDX/BNDSTX (MIB addressing)
     public static let maskOperand = FormFlags(rawValue: 1 << 26)  // derived: a k0-k7 or tmm0-tmm7 operand (VEX/EVEX)
+    public static let distinctFromDestination = FormFlags(rawValue: 1 << 27)  // complex FP16: dest differs from each source
 }
 
 /// EVEX disp8*N tuple types (SDM Vol. 2, 2.7.5). `t1b`/`t1w` are Tuple1 Scalar with byte/word

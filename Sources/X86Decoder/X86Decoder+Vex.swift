@@ -129,7 +129,9 @@ extension X86Decoder {
         // VSIB addressing exists only with a SIB byte.
         if (flags.contains(.vsib) || flags.contains(.vsibHalf)) && !r.hasSIB { throw .invalidModRM }
         if r.kind == .xop && r.pp != 0 { throw .reservedVexField }
-        if flags.contains(.distinctRegisters) && !registersDistinct(r) { throw .invalidEncoding }
+        if (flags.contains(.distinctRegisters) || flags.contains(.distinctFromDestination)) && !registersDistinct(r) {
+            throw .invalidEncoding
+        }
         if flags.contains(.maskOperand) && !maskRegistersExist(r) { throw .reservedRegister }
         guard r.kind == .evex else { return }
         // Only 16 general-purpose registers exist: one in ModRM.reg cannot take EVEX.R'
@@ -154,26 +156,44 @@ extension X86Decoder {
         if r.evexZ && r.evexAAA == 0 { throw .reservedVexField }
     }
 
-    /// Gathers, AMX TDP* and complex FP16 multiplies #UD when two of their vector/tile register
-    /// operands (or the VSIB index) are the same register.
+    /// Gathers and AMX TDP* #UD when two of their vector/tile register operands (or the VSIB
+    /// index) are the same register (`distinct`); the complex FP16 multiplies only when the
+    /// destination is one of the sources (`distinctdest`: SDM "dest_reg == src1_reg or dest_reg
+    /// == src2_reg", so `vfmulcph xmm6, xmm0, xmm0` is valid; Zydis agrees). Outside 64-bit mode
+    /// vvvv's high bit is ignored before comparing (`c4 e2 39 92 64 00 67`, 32-bit: the mask is
+    /// xmm0, the index's register, so #UD; Zydis agrees). No allocation: registers are bits.
     func registersDistinct(_ r: RawDecode) -> Bool {
         let specs = formOperands[r.form]
-        var seen: [UInt8] = []
-        seen.reserveCapacity(5)
+        let destinationOnly = r.flags.contains(.distinctFromDestination)
+        let vvvv = mode == .bits64 ? r.vvvv : r.vvvv & 7
+        var seen: UInt32 = 0
+        var destination: UInt32 = 0
+        var first = true
         for i in 0..<r.operandCount {
             let method = OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F))
+            let n: UInt8
             switch method {
-            case .vectorReg, .tileReg: seen.append(r.regField | r.r << 3 | r.r2 << 4)
-            case .vvvvVector, .tileVVVV: seen.append(r.vvvv | r.v2 << 4)
+            case .vectorReg, .tileReg: n = r.regField | r.r << 3 | r.r2 << 4
+            case .vvvvVector, .tileVVVV: n = vvvv | r.v2 << 4
             case .vectorRM, .vectorRMOrMemory, .tileRM:
-                if r.isRegisterForm { seen.append(r.rmField | r.b << 3 | (r.kind == .evex ? r.x << 4 : 0)) }
-            default: break
+                guard r.isRegisterForm else { continue }
+                n = r.rmField | r.b << 3 | (r.kind == .evex ? r.x << 4 : 0)
+            default: continue
             }
+            let bit = UInt32(1) << (n & 31)
+            if destinationOnly {
+                if first { destination = bit } else if bit == destination { return false }
+            } else {
+                if seen & bit != 0 { return false }
+                seen |= bit
+            }
+            first = false
         }
-        if r.hasSIB && (r.flags.contains(.vsib) || r.flags.contains(.vsibHalf)) {
-            seen.append(((r.sib >> 3) & 7) | r.x << 3 | (r.kind == .evex ? r.v2 << 4 : 0))
+        if !destinationOnly && r.hasSIB && (r.flags.contains(.vsib) || r.flags.contains(.vsibHalf)) {
+            let index = ((r.sib >> 3) & 7) | r.x << 3 | (r.kind == .evex ? r.v2 << 4 : 0)
+            if seen & UInt32(1) << (index & 31) != 0 { return false }
         }
-        return Set(seen).count == seen.count
+        return true
     }
 
     /// Whether an operand of the form is a general-purpose register in ModRM.reg.
@@ -186,18 +206,28 @@ extension X86Decoder {
         return false
     }
 
-    /// Only k0-k7 and tmm0-tmm7 exist: a mask or tile operand whose register number is extended
-    /// past 7 (VEX/EVEX.R, EVEX.R', vvvv's high bit in 64-bit mode, V', B in a register form) is
-    /// #UD. Outside 64-bit mode vvvv's high bit is ignored, as for every register it names
-    /// (`c4 e1 8d 42 c7` is valid in 32-bit mode; Zydis agrees).
+    /// Only k0-k7 and tmm0-tmm7 exist. Which register-extension bits make a mask or tile
+    /// operand #UD (DESIGN-NOTES, "mask register specifiers"):
+    /// - ModRM.rm (register form): VEX.B and EVEX.B (and EVEX.X) are ignored for a mask (SDM
+    ///   Vol. 1, 2.6.11.3; Zen 4 executes `c4 c1 fd 4a e1`, kaddd k4, k0, k1; Zydis decodes it);
+    ///   a tile with B is #UD.
+    /// - ModRM.reg: EVEX.R or R' is #UD (Zen 4 and Zydis: `62 71 7d 48 76 c9`); so is VEX.R for
+    ///   Intel (XED and Zydis reject it), while AMD ignores it (Zen 4 executes `c5 7c 4a e1`).
+    /// - vvvv: V' is #UD; vvvv's high bit is ignored outside 64-bit mode (`c4 e1 8d 42 c7` is
+    ///   valid in 32-bit mode; Zydis agrees), and in 64-bit mode #UD for Intel (XED, Zydis), ignored
+    ///   for AMD (Zen 4 executes `c5 bc 4a e1`).
     func maskRegistersExist(_ r: RawDecode) -> Bool {
         let specs = formOperands[r.form]
         let is64 = mode == .bits64
+        // AMD reads only the low three bits of a VEX mask specifier.
+        let lowBitsOnly = r.kind != .evex && vendor == .amd
         for i in 0..<r.operandCount {
             switch OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) {
-            case .maskReg, .tileReg: if r.r != 0 || r.r2 != 0 { return false }
-            case .maskVVVV, .tileVVVV: if (is64 && r.vvvv >= 8) || r.v2 != 0 { return false }
-            case .maskRM, .maskRMOrMemory, .tileRM: if r.isRegisterForm && r.b != 0 { return false }
+            case .maskReg: if r.r2 != 0 || (r.r != 0 && !lowBitsOnly) { return false }
+            case .tileReg: if r.r != 0 || r.r2 != 0 { return false }
+            case .maskVVVV: if (is64 && r.vvvv >= 8 && !lowBitsOnly) || r.v2 != 0 { return false }
+            case .tileVVVV: if (is64 && r.vvvv >= 8) || r.v2 != 0 { return false }
+            case .tileRM: if r.isRegisterForm && r.b != 0 { return false }
             default: break
             }
         }

@@ -134,6 +134,7 @@ public struct MapParser {
             case "b64": flags.insert(.broadcast64)
             case "b16": flags.insert(.broadcast16)
             case "distinct": flags.insert(.distinctRegisters)
+            case "distinctdest": flags.insert(.distinctFromDestination)
             case "norip": flags.insert(.noRIPRelative)
             case "er": flags.insert(.rounding)
             case "sae": flags.insert(.sae)
