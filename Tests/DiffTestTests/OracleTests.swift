@@ -68,6 +68,14 @@ import X86Decoder
         if let m = v.mnemonic { #expect(a.mnemonic == m, "\(oracle.name) \(v): mnemonic") }
         let fast = v.bytes.withUnsafeBytes { oracle.length($0, mode: v.mode, vendor: .intel) }
         #expect(fast == a.length, "\(oracle.name) \(v): length() and decode() disagree")
+        if let zydis = oracle as? ZydisOracle {
+            // The benchmark's reused instruction and operand buffer give the same lengths
+            // (the full decode goes into the instruction the minimal one filled).
+            for full in [false, true] {
+                let reused = v.bytes.withUnsafeBytes { zydis.reuse(mode: v.mode, full: full).length($0) }
+                #expect(reused == a.length, "zydis \(v): reuse(full: \(full)) says \(String(describing: reused))")
+            }
+        }
     }
 
     /// Operands after normalization: both oracles must give exactly these.

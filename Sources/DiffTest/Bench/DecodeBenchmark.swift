@@ -52,6 +52,8 @@ public struct DecodeBenchmark {
                 totals[subject] = (t.instructions + instructions, t.consumed + consumed, t.seconds + seconds)
             }
         }
+        // The Zydis subjects hold raw pointers into the oracle: keep it alive to the end.
+        withExtendedLifetime(zydis) {}
         return subjects.map { subject in
             let t = totals[subject]!
             return Measurement(
@@ -129,9 +131,10 @@ struct CapstoneSubject: BenchSubject {
     func step(_ w: UnsafeRawBufferPointer) -> Int { oracle.rawLength(w, mode: mode, detail: detail) ?? 0 }
 }
 
+/// Zydis as a tuned user runs it: one decoder, one instruction and one operand buffer reused
+/// by every call (ZydisOracle.Reuse), not a zeroed ZydisDecodedInstruction per instruction.
 struct ZydisSubject: BenchSubject {
-    let oracle: ZydisOracle
-    let mode: Mode
-    let full: Bool
-    func step(_ w: UnsafeRawBufferPointer) -> Int { oracle.rawLength(w, mode: mode, full: full) ?? 0 }
+    let zydis: ZydisOracle.Reuse
+    init(oracle: ZydisOracle, mode: Mode, full: Bool) { zydis = oracle.reuse(mode: mode, full: full) }
+    func step(_ w: UnsafeRawBufferPointer) -> Int { zydis.length(w) ?? 0 }
 }

@@ -23,6 +23,8 @@ public final class ZydisOracle: DecodeOracle {
     /// the minimal (length-only) ones.
     private let decoders: UnsafeMutablePointer<ZydisDecoder>
     private let operandBuffer: UnsafeMutablePointer<ZydisDecodedOperand>
+    /// The instruction `reuse(mode:full:)` decodes into.
+    private let benchInstruction: UnsafeMutablePointer<ZydisDecodedInstruction>
     private static let operandCapacity = 10  // ZYDIS_MAX_OPERAND_COUNT
 
     /// Zydis status codes (module ZYDIS, low byte) as the reason strings of invalid answers.
@@ -37,6 +39,8 @@ public final class ZydisOracle: DecodeOracle {
         version = "\(v >> 48).\((v >> 32) & 0xFFFF).\((v >> 16) & 0xFFFF)"
         decoders = .allocate(capacity: 12)
         operandBuffer = .allocate(capacity: Self.operandCapacity)
+        benchInstruction = .allocate(capacity: 1)
+        benchInstruction.initialize(to: ZydisDecodedInstruction())
         for (m, mode) in [Mode.bits16, .bits32, .bits64].enumerated() {
             for (v, vendor) in [Vendor.intel, .amd].enumerated() {
                 for minimal in [false, true] {
@@ -50,6 +54,7 @@ public final class ZydisOracle: DecodeOracle {
                     guard ok else {
                         decoders.deallocate()
                         operandBuffer.deallocate()
+                        benchInstruction.deallocate()
                         throw SetupError(description: "zydis: decoder set-up failed for \(mode.bits)-bit \(vendor)")
                     }
                 }
@@ -60,9 +65,10 @@ public final class ZydisOracle: DecodeOracle {
     deinit {
         decoders.deallocate()
         operandBuffer.deallocate()
+        benchInstruction.deallocate()
     }
 
-    @inline(__always) private static func succeeded(_ status: ZyanStatus) -> Bool { status & 0x8000_0000 == 0 }
+    @inline(__always) static func succeeded(_ status: ZyanStatus) -> Bool { status & 0x8000_0000 == 0 }
 
     @inline(__always) private func decoder(_ mode: Mode, _ vendor: Vendor, minimal: Bool) -> UnsafeMutablePointer<ZydisDecoder> {
         decoders + ((mode == .bits16 ? 0 : mode == .bits32 ? 2 : 4) + (vendor == .amd ? 1 : 0) + (minimal ? 6 : 0))
@@ -75,13 +81,28 @@ public final class ZydisOracle: DecodeOracle {
         return Self.succeeded(status) ? Int(instruction.length) : nil
     }
 
-    /// Length from the minimal decoder or from a full decode with operands, for benchmarks.
-    public func rawLength(_ bytes: UnsafeRawBufferPointer, mode: Mode, full: Bool) -> Int? {
-        guard full else { return length(bytes, mode: mode, vendor: .intel) }
-        guard let base = bytes.baseAddress else { return nil }
-        var instruction = ZydisDecodedInstruction()
-        let status = ZydisDecoderDecodeFull(decoder(mode, .intel, minimal: false), base, bytes.count, &instruction, operandBuffer)
-        return Self.succeeded(status) ? Int(instruction.length) : nil
+    /// What a tuned Zydis user holds for a decode loop: the decoder (minimal or full, Intel
+    /// rules) and one instruction and one operand buffer, allocated once and reused by every
+    /// call (nothing is zeroed or allocated per instruction on our side). For benchmarks;
+    /// valid while the oracle lives.
+    public struct Reuse {
+        let decoder: UnsafePointer<ZydisDecoder>
+        let instruction: UnsafeMutablePointer<ZydisDecodedInstruction>
+        let operands: UnsafeMutablePointer<ZydisDecodedOperand>
+        let full: Bool
+
+        /// The instruction's length, nil when Zydis rejects the bytes.
+        @inline(__always)
+        public func length(_ bytes: UnsafeRawBufferPointer) -> Int? {
+            let status = full
+                ? ZydisDecoderDecodeFull(decoder, bytes.baseAddress, bytes.count, instruction, operands)
+                : ZydisDecoderDecodeInstruction(decoder, nil, bytes.baseAddress, bytes.count, instruction)
+            return ZydisOracle.succeeded(status) ? Int(instruction.pointee.length) : nil
+        }
+    }
+
+    public func reuse(mode: Mode, full: Bool) -> Reuse {
+        Reuse(decoder: UnsafePointer(decoder(mode, .intel, minimal: !full)), instruction: benchInstruction, operands: operandBuffer, full: full)
     }
 
     public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, address: UInt64) -> DecodeAnswer {
