@@ -31,9 +31,19 @@ public enum Hex {
     }
 
     public static func string(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
+        var out = ""
+        var first = true
+        for b in bytes {
+            if !first && !separator.isEmpty { out += separator }
+            first = false
+            out += byteText[Int(b)]
+        }
+        return out
+    }
+
+    /// `string([b])` for every byte, made once (signatures name an opcode byte per finding).
+    static let byteText: [String] = (0...255).map { b in
         let digits = Array("0123456789abcdef")
-        var parts: [String] = []
-        for b in bytes { parts.append(String([digits[Int(b >> 4)], digits[Int(b & 15)]])) }
-        return parts.joined(separator: separator)
+        return String([digits[b >> 4], digits[b & 15]])
     }
 }

@@ -23,11 +23,34 @@ public enum KnownOracleBugs {
     public static func lookup(oracle: String, bytes: [UInt8], mode: Mode, vendor: Vendor, answers: [String: DecodeAnswer],
                               field: String) -> KnownOracleBug? {
         guard let own = answers[oracle] else { return nil }
-        let others = answers.filter { $0.key != oracle && decoderNames.contains($0.key) }
-        return all.first { $0.oracle == oracle && $0.matches(bytes, mode, vendor, own, others, field) }
+        return firstMatch(oracle: oracle, bytes: bytes, mode: mode, vendor: vendor, own: own,
+                          others: others(of: oracle, in: answers), field: field).map { all[$0] }
     }
 
-    static func kind(_ field: String) -> String { FieldDifference(field: field, left: "", right: "").fieldKind }
+    /// The answers a matcher of `oracle` sees as "the others": every other decoder's.
+    static func others(of oracle: String, in answers: [String: DecodeAnswer]) -> [String: DecodeAnswer] {
+        answers.filter { $0.key != oracle && decoderNames.contains($0.key) }
+    }
+
+    /// Each oracle's matchers with their index in `all`, in registry order: a lookup runs only
+    /// its oracle's matchers and never copies an entry (an entry is a dozen strings; copying
+    /// each one per lookup was most of the cost of a divergent case in a campaign).
+    static let matchersByOracle: [String: [(index: Int, matches: KnownOracleBug.Matcher)]] = {
+        var out: [String: [(index: Int, matches: KnownOracleBug.Matcher)]] = [:]
+        for (k, bug) in all.enumerated() { out[bug.oracle, default: []].append((k, bug.matches)) }
+        return out
+    }()
+
+    /// Index in `all` of the first entry of `oracle` whose matcher explains `field`, given
+    /// that oracle's answer and the other decoders' answers (`others(of:in:)`).
+    static func firstMatch(oracle: String, bytes: [UInt8], mode: Mode, vendor: Vendor, own: DecodeAnswer,
+                           others: [String: DecodeAnswer], field: String) -> Int? {
+        guard let entries = matchersByOracle[oracle] else { return nil }
+        for e in entries where e.matches(bytes, mode, vendor, own, others, field) { return e.index }
+        return nil
+    }
+
+    static func kind(_ field: String) -> String { FieldDifference.kind(of: field) }
 
     /// Capstone 4.0.2 and VEX/EVEX/XOP: forms it does not know, and reserved encodings it accepts.
     static let capstoneVector: [KnownOracleBug] = [

@@ -41,21 +41,22 @@ public struct Bucket: Codable, Equatable, Sendable {
 /// any number of workers.
 public struct BucketTable: Sendable {
     public private(set) var buckets: [Bucket] = []
-    private var position: [String: Int] = [:]
+    /// Keyed by the signature itself: hashing its parts is cheaper than building its text.
+    private var position: [Signature: Int] = [:]
 
     public init() {}
 
     public var count: Int { buckets.count }
 
     public subscript(signature: Signature) -> Bucket? {
-        position[signature.text].map { buckets[$0] }
+        position[signature].map { buckets[$0] }
     }
 
     /// Counts a finding; returns true when it opened a new bucket. A smaller case replaces the
     /// exemplar.
     @discardableResult
     public mutating func add(_ f: Finding, index: UInt64?) -> Bool {
-        let key = f.signature.text
+        let key = f.signature
         if let p = position[key] {
             buckets[p].count += 1
             buckets[p].lastIndex = index
@@ -71,10 +72,10 @@ public struct BucketTable: Sendable {
 
     /// Replaces a bucket (after minimization or when merging stored state).
     public mutating func update(_ b: Bucket) {
-        if let p = position[b.signature.text] {
+        if let p = position[b.signature] {
             buckets[p] = b
         } else {
-            position[b.signature.text] = buckets.count
+            position[b.signature] = buckets.count
             buckets.append(b)
         }
     }

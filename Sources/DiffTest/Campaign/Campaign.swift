@@ -42,8 +42,8 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
         var found: [(slot: Int, findings: [Finding])] = []
         var takenChunks = 0
         /// Exemplars of signatures first seen (in this worker's slice) in this batch, minimized
-        /// here, keyed by signature text; the coordinator takes the one of the lowest index.
-        var exemplars: [String: (slot: Int, exemplar: Finding, original: Finding?)] = [:]
+        /// here, keyed by signature; the coordinator takes the one of the lowest index.
+        var exemplars: [Signature: (slot: Int, exemplar: Finding, original: Finding?)] = [:]
         init(_ checker: any CaseChecker, minimizeSteps: Int) {
             self.checker = checker
             minimizer = Minimizer(checker: checker, maxSteps: minimizeSteps)
@@ -71,7 +71,7 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
         let clock = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9 }
         var table = BucketTable()
-        var known = Set<String>()  // signature texts of the table, handed to the workers per batch
+        var known = Set<Signature>()  // signatures of the table, handed to the workers per batch
         var created = Set<String>()
         var reopened = Set<String>()
         var done = 0
@@ -119,9 +119,9 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
                         let fs = worker.checker.check(c, withAnswers: false)
                         guard !fs.isEmpty else { continue }
                         worker.found.append((j, fs))
-                        for f in fs where !snapshot.contains(f.signature.text) && worker.exemplars[f.signature.text] == nil {
+                        for f in fs where !snapshot.contains(f.signature) && worker.exemplars[f.signature] == nil {
                             let (exemplar, original) = self.exemplar(of: f, worker: worker)
-                            worker.exemplars[f.signature.text] = (j, exemplar, original)
+                            worker.exemplars[f.signature] = (j, exemplar, original)
                         }
                     }
                 }
@@ -138,9 +138,9 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
                         if f.explained { explained += 1 }
                         onFinding?(f, index)
                         guard table.add(f, index: index) else { continue }
-                        known.insert(f.signature.text)
+                        known.insert(f.signature)
                         var bucket = table[f.signature]!
-                        let minimized = workers.compactMap { $0.exemplars[f.signature.text] }.min { $0.slot < $1.slot }!
+                        let minimized = workers.compactMap { $0.exemplars[f.signature] }.min { $0.slot < $1.slot }!
                         bucket.exemplar = minimized.exemplar
                         bucket.original = minimized.original
                         table.update(bucket)
@@ -177,11 +177,12 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
     }
 
     /// A new bucket's first finding, minimized (and the original when minimization changed
-    /// it), with every oracle's answers; run by the worker that found it.
+    /// it), with every oracle's answers; run by the worker that found it. Explained buckets
+    /// are minimized only with `config.minimizeExplained`.
     func exemplar(of first: Finding, worker: Worker) -> (Finding, Finding?) {
         var exemplar = first
         var original: Finding?
-        if config.minimizeSteps > 0, let r = worker.minimizer.minimize(first.case, signature: first.signature), r.case.bytes != first.case.bytes {
+        if config.minimizeSteps > 0, first.knownBug == nil || config.minimizeExplained, let r = worker.minimizer.minimize(first.case, signature: first.signature), r.case.bytes != first.case.bytes {
             original = first
             exemplar = r.finding
         }

@@ -34,8 +34,24 @@ public final class DecodeChecker {
     /// The findings of one case, one per disagreeing oracle, in oracle order. Empty when every
     /// oracle agrees with the project after normalization.
     public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
-        check(c, mine: project.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0), known: [:], withAnswers: withAnswers)
+        let result = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0)
+        guard !withAnswers else { return check(c, mine: ProjectOracle.answer(result), known: [:], withAnswers: true) }
+        // The common case, without building the project's answer: every oracle agrees.
+        theirs.removeAll(keepingCapacity: true)
+        var agree = true
+        for o in others {
+            let answer = o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            if agree && !ProjectOracle.agrees(result, with: answer) { agree = false }
+            theirs.append(answer)
+        }
+        if agree { return [] }
+        var known: [String: DecodeAnswer] = [:]
+        for (o, answer) in zip(others, theirs) { known[o.name] = answer }
+        return check(c, mine: ProjectOracle.answer(result), known: known)
     }
+
+    /// The other oracles' answers of the case being checked (reused: no allocation per case).
+    private var theirs: [DecodeAnswer] = []
 
     /// `check` with the project's answer and any already known oracle answers (by name) given.
     func check(_ c: Case, mine: DecodeAnswer, known: [String: DecodeAnswer], withAnswers: Bool = false) -> [Finding] {
@@ -43,7 +59,7 @@ public final class DecodeChecker {
         var differs = false
         for o in others {
             let theirs = (known.isEmpty ? nil : known[o.name]) ?? o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
-            if theirs != mine && !compare(mine, theirs).isEmpty { differs = true }
+            if theirs != mine { differs = true }  // equal after normalization: `divergences` is empty
             answers.append((o.name, theirs))
         }
         guard differs else { return [] }
@@ -51,7 +67,7 @@ public final class DecodeChecker {
         guard !divergences.isEmpty else { return [] }
         let probe = decoder(c.mode, c.vendor).probe(c.bytes)
         let map = probe.opcodeKnown ? probe.map.name : "-"
-        let opcode = probe.opcodeKnown ? Hex.string([probe.opcode]) : "-"
+        let opcode = probe.opcodeKnown ? Hex.byteText[Int(probe.opcode)] : "-"
         var all: [String: DecodeAnswer]?
         if withAnswers {
             all = [:]
@@ -63,7 +79,7 @@ public final class DecodeChecker {
             guard let primary = Self.primary(mineVsThem) else { continue }
             let explained = mineVsThem.allSatisfy { $0.knownBug != nil }
             let knownBug = explained ? primary.knownBug : nil
-            let fieldKind = FieldDifference(field: primary.field, left: "", right: "").fieldKind
+            let fieldKind = FieldDifference.kind(of: primary.field)
             let signature = Signature(
                 kind: c.kind, oracles: "project:\(o.name)", map: map, opcode: opcode, field: fieldKind, knownBug: knownBug)
             out.append(
@@ -84,7 +100,7 @@ public final class DecodeChecker {
         guard c.kind == signature.kind else { return nil }
         let probe = decoder(c.mode, c.vendor).probe(c.bytes)
         let map = probe.opcodeKnown ? probe.map.name : "-"
-        let opcode = probe.opcodeKnown ? Hex.string([probe.opcode]) : "-"
+        let opcode = probe.opcodeKnown ? Hex.byteText[Int(probe.opcode)] : "-"
         guard map == signature.map, opcode == signature.opcode else { return nil }
         let name = signature.oracles.hasPrefix("project:") ? String(signature.oracles.dropFirst(8)) : ""
         guard let oracle = others.first(where: { $0.name == name }) else { return nil }

@@ -42,11 +42,15 @@ public struct Comparison: Sendable {
         for (n, a) in answers { byName[n] = a }
         var out: [Divergence] = []
         for (name, answer) in answers where name != "project" {
-            for d in compare(project, answer) {
-                let bug = KnownOracleBugs.lookup(oracle: name, bytes: bytes, mode: mode, vendor: vendor, answers: byName, field: d.field)
+            let differences = compare(project, answer)
+            guard !differences.isEmpty else { continue }
+            let others = KnownOracleBugs.others(of: name, in: byName)
+            for d in differences {
+                let bug = KnownOracleBugs.firstMatch(
+                    oracle: name, bytes: bytes, mode: mode, vendor: vendor, own: answer, others: others, field: d.field)
                 out.append(
                     Divergence(
-                        oracle: name, field: d.field, project: d.left, other: d.right, knownBug: bug?.id,
+                        oracle: name, field: d.field, project: d.left, other: d.right, knownBug: bug.map { KnownOracleBugs.all[$0].id },
                         blame: blame(field: d.field, oracle: name, project: project, answers: answers)))
             }
         }

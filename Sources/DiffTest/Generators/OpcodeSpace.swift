@@ -161,6 +161,7 @@ struct Encoding {
     static let mandatoryBytes: [UInt8] = [0, 0x66, 0xF3, 0xF2]
 
     func bytes(mode: Mode) -> [UInt8] {
+        // Byte by byte (array literals here cost an allocation each).
         var out: [UInt8] = []
         out.reserveCapacity(16)
         if rexFirst && rex != 0 { out.append(rex) }
@@ -175,16 +176,16 @@ struct Encoding {
         let pp = mandatory & 3
         switch map {
         case .legacy: out.append(opcode)
-        case .map0F: out += [0x0F, opcode]
-        case .map0F38: out += [0x0F, 0x38, opcode]
-        case .map0F3A: out += [0x0F, 0x3A, opcode]
-        case .amd3DNow: out += [0x0F, 0x0F]
+        case .map0F: out.append(0x0F); out.append(opcode)
+        case .map0F38: out.append(0x0F); out.append(0x38); out.append(opcode)
+        case .map0F3A: out.append(0x0F); out.append(0x3A); out.append(opcode)
+        case .amd3DNow: out.append(0x0F); out.append(0x0F)
         case .vex1, .vex2, .vex3:
             let m = mapSelect ?? (map == .vex1 ? 1 : map == .vex2 ? 2 : 3)
             if useVex2 && map == .vex1 && !w && mapSelect == nil {
-                out += [0xC5, (inverted & 4) << 5 | (vvvv & 0xF) << 3 | (l & 1) << 2 | pp, opcode]
+                out.append(0xC5); out.append((inverted & 4) << 5 | (vvvv & 0xF) << 3 | (l & 1) << 2 | pp); out.append(opcode)
             } else {
-                out += [0xC4, (inverted & 7) << 5 | (m & 0x1F), (w ? 0x80 : 0) | (vvvv & 0xF) << 3 | (l & 1) << 2 | pp, opcode]
+                out.append(0xC4); out.append((inverted & 7) << 5 | (m & 0x1F)); out.append((w ? 0x80 : 0) | (vvvv & 0xF) << 3 | (l & 1) << 2 | pp); out.append(opcode)
             }
         case .evex1, .evex2, .evex3, .evex5, .evex6:
             let own: UInt8 = switch map {
@@ -198,10 +199,10 @@ struct Encoding {
             let p0 = (inverted & 0xF) << 4 | (evexReservedP0 ? 8 : 0) | (m & 7)
             let p1 = (w ? 0x80 : 0) | (vvvv & 0xF) << 3 | (evexClearP1Bit2 ? 0 : 4) | pp
             let p2 = (evexZ ? 0x80 : 0) | (l & 3) << 5 | (evexB ? 0x10 : 0) | (evexVPrime & 1) << 3 | (evexMask & 7)
-            out += [0x62, p0, p1, p2, opcode]
+            out.append(0x62); out.append(p0); out.append(p1); out.append(p2); out.append(opcode)
         case .xop8, .xop9, .xopA:
             let m = mapSelect ?? (map == .xop8 ? 8 : map == .xop9 ? 9 : 10)
-            out += [0x8F, (inverted & 7) << 5 | (m & 0x1F), (w ? 0x80 : 0) | (vvvv & 0xF) << 3 | (l & 1) << 2 | pp, opcode]
+            out.append(0x8F); out.append((inverted & 7) << 5 | (m & 0x1F)); out.append((w ? 0x80 : 0) | (vvvv & 0xF) << 3 | (l & 1) << 2 | pp); out.append(opcode)
         }
         if let modrm { out.append(modrm) }
         if let sib { out.append(sib) }

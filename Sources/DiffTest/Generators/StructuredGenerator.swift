@@ -139,7 +139,7 @@ public struct StructuredGenerator: Sendable {
         e.immediate = value(&rng, size: max(0, min(8, immediate)))
         // 6. trailing bytes, truncation, 15-byte cap
         var out = e.bytes(mode: mode)
-        if !rng.chance(40) { out += rng.bytes(1 + rng.below(4)) }
+        if !rng.chance(40) { rng.appendBytes(1 + rng.below(4), to: &out) }
         if out.count > 1 && rng.chance(5) { out.removeLast() }
         if out.count > 15 { out.removeLast(out.count - 15) }
         return out

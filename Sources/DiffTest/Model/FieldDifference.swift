@@ -17,9 +17,12 @@ public struct FieldDifference: Codable, Equatable, Hashable, Sendable, CustomStr
     public var description: String { "\(field): \(left) vs \(right)" }
 
     /// The field name without the operand number: `operand[2].base` -> `operand.base`.
-    public var fieldKind: String {
-        guard field.hasPrefix("operand["), let close = field.firstIndex(of: "]") else { return field }
-        return "operand" + field[field.index(after: close)...]
+    public var fieldKind: String { Self.kind(of: field) }
+
+    /// `fieldKind` of a field name, without making a FieldDifference.
+    public static func kind(of field: String) -> String {
+        guard field.hasPrefix("operand["), let close = field.utf8.firstIndex(of: UInt8(ascii: "]")) else { return field }
+        return "operand" + field[field.utf8.index(after: close)...]
     }
 
     /// The operand number of an `operand[N].…` field, else nil.
@@ -41,28 +44,31 @@ public func compare(_ a: DecodeAnswer, _ b: DecodeAnswer) -> [FieldDifference] {
     Normalization.finish(&a)
     Normalization.finish(&b)
     var out: [FieldDifference] = []
-    func check<T: Equatable>(_ field: String, _ x: T?, _ y: T?) {
-        if x != y { out.append(FieldDifference(field: field, left: x.map { "\($0)" } ?? "-", right: y.map { "\($0)" } ?? "-")) }
-    }
-    check("valid", a.valid, b.valid)
+    // Field names and value texts are built only for the fields that differ.
+    func add(_ field: String, _ x: String?, _ y: String?) { out.append(FieldDifference(field: field, left: x ?? "-", right: y ?? "-")) }
+    func text(_ v: Int?) -> String? { v.map { String($0) } }
+    func text(_ v: Int64?) -> String? { v.map { String($0) } }
+    if a.valid != b.valid { add("valid", String(a.valid), String(b.valid)) }
     guard a.valid && b.valid else { return out }
-    check("length", a.length, b.length)
+    if a.length != b.length { add("length", text(a.length), text(b.length)) }
     guard a.length == b.length else { return out }
-    check("mnemonic", a.mnemonic, b.mnemonic)
-    check("operands.count", a.operands.count, b.operands.count)
+    if a.mnemonic != b.mnemonic { add("mnemonic", a.mnemonic, b.mnemonic) }
+    if a.operands.count != b.operands.count { add("operands.count", String(a.operands.count), String(b.operands.count)) }
     for (n, (x, y)) in zip(a.operands, b.operands).enumerated() {
-        let p = "operand[\(n)]."
-        check(p + "kind", x.kind.rawValue, y.kind.rawValue)
-        guard x.kind == y.kind else { continue }
-        check(p + "register", x.register, y.register)
-        check(p + "segment", x.segment, y.segment)
-        check(p + "base", x.base, y.base)
-        check(p + "index", x.index, y.index)
-        check(p + "scale", x.scale, y.scale)
-        check(p + "displacement", x.displacement, y.displacement)
-        check(p + "size", x.size, y.size)
-        check(p + "value", x.value, y.value)
-        check(p + "target", x.target, y.target)
+        func name(_ part: String) -> String { "operand[" + String(n) + "]." + part }
+        if x.kind != y.kind {
+            add(name("kind"), x.kind.rawValue, y.kind.rawValue)
+            continue
+        }
+        if x.register != y.register { add(name("register"), x.register, y.register) }
+        if x.segment != y.segment { add(name("segment"), x.segment, y.segment) }
+        if x.base != y.base { add(name("base"), x.base, y.base) }
+        if x.index != y.index { add(name("index"), x.index, y.index) }
+        if x.scale != y.scale { add(name("scale"), text(x.scale), text(y.scale)) }
+        if x.displacement != y.displacement { add(name("displacement"), text(x.displacement), text(y.displacement)) }
+        if x.size != y.size { add(name("size"), text(x.size), text(y.size)) }
+        if x.value != y.value { add(name("value"), x.value, y.value) }
+        if x.target != y.target { add(name("target"), x.target, y.target) }
     }
     return out
 }

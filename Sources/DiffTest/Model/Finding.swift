@@ -66,7 +66,7 @@ public enum Severity: String, Codable, CaseIterable, Comparable, Sendable {
 
     /// The severity of a field name (`FieldDifference` names, and the execution names).
     public static func of(field: String) -> Severity {
-        let kind = FieldDifference(field: field, left: "", right: "").fieldKind
+        let kind = FieldDifference.kind(of: field)
         switch kind {
         case "valid", "length", "operand.target", "rip", "exception": return .control
         case "mnemonic": return .display

@@ -103,7 +103,7 @@ public final class CapstoneOracle: DecodeOracle {
         let ok = bytes.withUnsafeBytes { Self.disassemble(h, insn, $0, address: address) }
         guard ok, let detail = insn.pointee.detail else { return .invalid("no instruction") }
         let x86 = detail.pointee.x86
-        var mnemonic = Normalization.mnemonic(Self.string(insn.pointee.mnemonic), oracle: name)
+        var mnemonic = normalizedMnemonic(id: Int(insn.pointee.id), raw: Self.string(insn.pointee.mnemonic))
         let opcode = Self.bytes(x86.opcode)
         let length = Int(insn.pointee.size)
         var shape = Normalization.Shape()
@@ -135,7 +135,8 @@ public final class CapstoneOracle: DecodeOracle {
             for op in raw {
                 switch op.type {
                 case X86_OP_REG:
-                    operands.append(Normalization.register(Self.registerName(h, op.reg)))
+                    let r = register(h, op.reg.rawValue)
+                    operands.append(.reg(r.name, size: r.size))
                 case X86_OP_IMM where relative:
                     operands.append(Normalization.relative(UInt64(bitPattern: op.imm), mode: mode))
                 case X86_OP_IMM:
@@ -147,9 +148,9 @@ public final class CapstoneOracle: DecodeOracle {
                     operands.append(Normalization.immediate(UInt64(bitPattern: op.imm), size: size))
                 case X86_OP_MEM:
                     let m = op.mem
-                    let base = m.base == X86_REG_INVALID ? nil : Self.registerName(h, m.base)
-                    let index = m.index == X86_REG_INVALID ? nil : Self.registerName(h, m.index)
-                    let reported = m.segment == X86_REG_INVALID ? nil : Self.registerName(h, m.segment)
+                    let base = m.base == X86_REG_INVALID ? nil : register(h, m.base.rawValue).name
+                    let index = m.index == X86_REG_INVALID ? nil : register(h, m.index.rawValue).name
+                    let reported = m.segment == X86_REG_INVALID ? nil : register(h, m.segment.rawValue).name
                     let segment = Normalization.segment(
                         reported: reported, base: base, mode: mode, addressOnly: mnemonic == "lea",
                         stringDestination: shape.isString && Normalization.isStringDestination(base: base))
@@ -168,6 +169,32 @@ public final class CapstoneOracle: DecodeOracle {
         return answer
     }
 
+    // MARK: Caches of normalized names (Capstone's ids are fixed; normalizing a name costs
+    // more than the decode it follows)
+
+    /// Normalized mnemonic by instruction id, with the raw text it was made from: the raw text
+    /// of one id can differ (`rep movsb`, `lock add`), so it is checked before the cache is used.
+    private var mnemonics = [(raw: String, normalized: String)?](repeating: nil, count: Int(X86_INS_ENDING.rawValue) + 1)
+    /// Normalized name and size by register id (`st(3)` -> `st3`, size from the name).
+    private var registers = [(name: String, size: Int?)?](repeating: nil, count: Int(X86_REG_ENDING.rawValue) + 1)
+
+    private func normalizedMnemonic(id: Int, raw: String) -> String {
+        guard id >= 0 && id < mnemonics.count else { return Normalization.mnemonic(raw, oracle: name) }
+        if let cached = mnemonics[id], cached.raw == raw { return cached.normalized }
+        let normalized = Normalization.mnemonic(raw, oracle: name)
+        mnemonics[id] = (raw, normalized)
+        return normalized
+    }
+
+    private func register(_ h: csh, _ reg: UInt32) -> (name: String, size: Int?) {
+        let k = Int(reg)
+        if k < registers.count, let cached = registers[k] { return cached }
+        let name = Normalization.registerName(Self.registerName(h, reg))
+        let entry = (name: name, size: Normalization.registerSize(name))
+        if k < registers.count { registers[k] = entry }
+        return entry
+    }
+
     // MARK: C struct helpers (tuples and enums converted in one place)
 
     private static func operands(_ x86: cs_x86) -> [cs_x86_op] {
@@ -176,7 +203,6 @@ public final class CapstoneOracle: DecodeOracle {
         return withUnsafeBytes(of: &ops) { Array($0.bindMemory(to: cs_x86_op.self).prefix(count)) }
     }
 
-    private static func registerName(_ h: csh, _ reg: x86_reg) -> String { registerName(h, reg.rawValue) }
 
     private static func registerName(_ h: csh, _ reg: UInt32) -> String {
         cs_reg_name(h, reg).map { String(cString: $0) } ?? ""

@@ -137,7 +137,20 @@ public enum Normalization {
     // MARK: Immediates and branch targets
 
     /// `0x` and lower-case hex digits, no leading zeros (`0x0` for zero).
-    public static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+    public static func hex(_ value: UInt64) -> String {
+        let digits = max(1, (64 - value.leadingZeroBitCount + 3) / 4)
+        return String(unsafeUninitializedCapacity: digits + 2) { buffer in
+            buffer[0] = UInt8(ascii: "0")
+            buffer[1] = UInt8(ascii: "x")
+            var x = value
+            for k in stride(from: digits + 1, through: 2, by: -1) {
+                let d = UInt8(truncatingIfNeeded: x & 15)
+                buffer[k] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") - 10 + d
+                x >>= 4
+            }
+            return digits + 2
+        }
+    }
 
     static func mask(bytes: Int) -> UInt64 { bytes >= 8 ? .max : (1 << UInt64(bytes * 8)) - 1 }
 

@@ -14,6 +14,25 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// `out += bytes(count)` without the temporary array: the same draws, the same bytes.
+    public mutating func appendBytes(_ count: Int, to out: inout [UInt8]) {
+        var i = 0
+        while i + 8 <= count {
+            var v = next()
+            for _ in 0..<8 {
+                out.append(UInt8(truncatingIfNeeded: v))
+                v >>= 8
+            }
+            i += 8
+        }
+        var last = next()
+        while i < count {
+            out.append(UInt8(truncatingIfNeeded: last))
+            last >>= 8
+            i += 1
+        }
+    }
+
     /// `count` random bytes.
     public mutating func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)

@@ -58,6 +58,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Maximum checks when minimizing a new bucket's exemplar (0: off).")
     var minimizeSteps: Int = 200
 
+    @Flag(help: "Also minimize new buckets explained by a registered known oracle bug (default: only unexplained ones).")
+    var minimizeKnown = false
+
     @Flag(help: "Print nothing but the summary.")
     var quiet = false
 
@@ -99,6 +102,7 @@ struct Fuzz: ParsableCommand {
             vendor: options.vendor, jobs: jobs, shard: shardIndex, shards: shardCount, cases: cases,
             seconds: seconds ?? (cases == nil ? 60 : nil), start: start, minimizeSteps: minimizeSteps)
         config.batchSize = 4096
+        config.minimizeExplained = minimizeKnown
         var previousReport: CampaignReport?
         if let previous {
             do { previousReport = try CampaignReport.read(previous) } catch { fail("\(error)") }
