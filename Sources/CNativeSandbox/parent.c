@@ -7,6 +7,8 @@
 
 int cnativesandbox_host_has_fsgsbase(void) { return (getauxval(AT_HWCAP2) & 2) != 0; }
 
+int cnativesandbox_syncfs(int fd) { return syncfs(fd); }
+
 void cnativesandbox_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
     uint32_t a, b, c, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(subleaf));

@@ -138,3 +138,25 @@ import X86Decoder
         }
     }
 }
+
+@Suite struct AtomicGroupTests {
+    /// A group's files appear only at commit, complete; an uncommitted group leaves nothing.
+    @Test func filesLandAtCommitOnly() throws {
+        let root = TestPaths.temporaryFolder("group")
+        let group = AtomicFile.Group(root: root)
+        try group.write(Data("one\n".utf8), to: root + "/a/one.txt")
+        try group.writeJSON(["k": 1], to: root + "/b/two.json")
+        #expect(!FileManager.default.fileExists(atPath: root + "/a/one.txt"))
+        #expect(group.exists(root + "/a/one.txt"))
+        try group.commit()
+        #expect(try String(contentsOfFile: root + "/a/one.txt", encoding: .utf8) == "one\n")
+        #expect(FileManager.default.fileExists(atPath: root + "/b/two.json"))
+        #expect(group.isEmpty)
+        do {
+            let dropped = AtomicFile.Group(root: root)
+            try dropped.write(Data("x".utf8), to: root + "/a/three.txt")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: root + "/a")
+        #expect(left == ["one.txt"], "\(left)")
+    }
+}

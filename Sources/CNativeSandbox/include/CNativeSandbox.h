@@ -182,4 +182,9 @@ int cnativesandbox_host_has_fsgsbase(void);
 /// CPUID on the host (parent side; for the vendor/family/model recorded on results).
 void cnativesandbox_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
+/// syncfs(2) on the file system holding `fd` (not exported by Swift's Glibc module). Used by
+/// the corpus store to make one batch of atomic writes durable at once; here because this is
+/// the project's only C target.
+int cnativesandbox_syncfs(int fd);
+
 #endif

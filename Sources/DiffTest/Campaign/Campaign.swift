@@ -80,6 +80,10 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
         var lastProgress = 0.0
         let jobs = workers.count
         var tunnelSlots = [[UInt8]?](repeating: nil, count: config.batchSize)
+        // The batch's corpus writes land together (one flush), before its new buckets are
+        // announced: nothing is printed before its files are durable.
+        let group = store.map { AtomicFile.Group(root: $0.root) }
+        var announced: [(bucket: Bucket, outcome: CorpusStore.RecordOutcome?)] = []
 
         while !stop.isSet {
             var size = config.batchSize
@@ -146,14 +150,23 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
                         table.update(bucket)
                         var outcome: CorpusStore.RecordOutcome?
                         if let store {
-                            do { outcome = try store.record(bucket, date: date) } catch { outcome = nil }
+                            do { outcome = try store.record(bucket, date: date, group: group) } catch { outcome = nil }
                         }
-                        if outcome == nil || outcome == .created { created.insert(bucket.id) }
-                        if outcome == .reopened { reopened.insert(bucket.id) }
-                        onNewBucket?(bucket, outcome)
+                        announced.append((bucket, outcome))
                     }
                 }
             }
+            if let group {
+                do { try group.commit() } catch {
+                    for k in announced.indices { announced[k].outcome = nil }
+                }
+            }
+            for (bucket, outcome) in announced {
+                if outcome == nil || outcome == .created { created.insert(bucket.id) }
+                if outcome == .reopened { reopened.insert(bucket.id) }
+                onNewBucket?(bucket, outcome)
+            }
+            announced.removeAll(keepingCapacity: true)
             onBatch?()
             done += n
             let t = elapsed()
@@ -164,7 +177,8 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
         }
         let seconds = elapsed()
         if let store {
-            for b in table.buckets where b.count > 1 { try? store.addCount(b.signature, extra: b.count - 1, date: date) }
+            for b in table.buckets where b.count > 1 { try? store.addCount(b.signature, extra: b.count - 1, date: date, group: group) }
+            try? group?.commit()
         }
         var buckets = table.buckets
         for k in buckets.indices {

@@ -143,13 +143,19 @@ public final class CorpusStore {
     /// bucket.json never names a missing file). A bucket that already exists keeps its files
     /// and first date; its count grows by `bucket.count`, and a fixed one is reopened.
     @discardableResult
-    public func record(_ bucket: Bucket, date: String) throws -> RecordOutcome {
+    /// Stores a bucket. With `group`, the files are written into it and land when the caller
+    /// commits the group (a campaign does, once per batch); without, each is written and
+    /// flushed at once.
+    public func record(_ bucket: Bucket, date: String, group: AtomicFile.Group? = nil) throws -> RecordOutcome {
+        func write(_ value: some Encodable, _ path: String) throws {
+            if let group { try group.writeJSON(value, to: path) } else { try AtomicFile.writeJSON(value, to: path) }
+        }
         let dir = directory(for: bucket.signature)
         var files = [bucket.exemplar]
         if let o = bucket.original, o.case.id != bucket.exemplar.case.id { files.append(o) }
         for f in files {
             let path = dir + "/" + f.case.id + ".json"
-            if !FileManager.default.fileExists(atPath: path) { try AtomicFile.writeJSON(FindingFile(finding: f), to: path) }
+            if !(group?.exists(path) ?? FileManager.default.fileExists(atPath: path)) { try write(FindingFile(finding: f), path) }
         }
         let path = dir + "/bucket.json"
         if var existing = try? Self.decodeFile(BucketFile.self, path) {
@@ -158,23 +164,24 @@ public final class CorpusStore {
             existing.lastSeen = date
             existing.status = "open"
             existing.fixedOn = nil
-            try AtomicFile.writeJSON(existing, to: path)
+            try write(existing, path)
             return reopened ? .reopened : .existing
         }
         let file = BucketFile(
             signature: bucket.signature, severity: bucket.severity, status: "open", count: bucket.count, firstSeen: date,
             lastSeen: date, exemplar: bucket.exemplar.case.id, original: files.count > 1 ? files[1].case.id : nil)
-        try AtomicFile.writeJSON(file, to: path)
+        try write(file, path)
         return .created
     }
 
-    /// Adds `extra` findings to a stored bucket's count and sets lastSeen (end of a campaign).
-    public func addCount(_ signature: Signature, extra: Int, date: String) throws {
+    /// Adds `extra` findings to a stored bucket's count and sets lastSeen (end of a campaign);
+    /// into `group` when given (see `record`).
+    public func addCount(_ signature: Signature, extra: Int, date: String, group: AtomicFile.Group? = nil) throws {
         let path = directory(for: signature) + "/bucket.json"
         guard var file = try? Self.decodeFile(BucketFile.self, path) else { return }
         file.count += extra
         file.lastSeen = date
-        try AtomicFile.writeJSON(file, to: path)
+        if let group { try group.writeJSON(file, to: path) } else { try AtomicFile.writeJSON(file, to: path) }
     }
 
     public func writeBucketFile(_ file: BucketFile, directory: String) throws {
