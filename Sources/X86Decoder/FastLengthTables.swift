@@ -27,8 +27,9 @@ final class FastLengthTables: @unchecked Sendable {
     static let rowCount = prefixStates * 3 * 2 * 256
     /// Distinct rows kept at most; a row beyond that takes the full path.
     static let uniqueCapacity = 4096
-    /// Per row: 0 not computed yet, else the index of its distinct row (1: all "full path").
-    let rowIndex: UnsafeMutablePointer<Atomic<UInt16>>
+    /// Per row: 0 not computed yet, else the offset of its distinct row in `rows` (its index
+    /// times 256; index 1: all "full path"). Stored shifted so the lookup needs no shift.
+    let rowIndex: UnsafeMutablePointer<Atomic<UInt32>>
     /// Distinct rows, 256 entries each; row 0 unused, row 1 all zero.
     let rows: UnsafeMutablePointer<UInt8>
     let mode: Mode
@@ -55,7 +56,7 @@ final class FastLengthTables: @unchecked Sendable {
         var nodes: UnsafeMutablePointer<UInt32>
         var forms: UnsafeMutablePointer<UInt64>
         var operands: UnsafeMutablePointer<UInt64>
-        var fastIndex: UnsafeMutablePointer<Atomic<UInt16>>
+        var fastIndex: UnsafeMutablePointer<Atomic<UInt32>>
         var fastRows: UnsafeMutablePointer<UInt8>
     }
 
@@ -71,7 +72,7 @@ final class FastLengthTables: @unchecked Sendable {
     private init(mode: Mode, vendor: Vendor) {
         self.mode = mode
         self.vendor = vendor
-        rowIndex = UnsafeMutablePointer<Atomic<UInt16>>.allocate(capacity: Self.rowCount)
+        rowIndex = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: Self.rowCount)
         for i in 0..<Self.rowCount { (rowIndex + i).initialize(to: Atomic(0)) }
         rows = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.uniqueCapacity * 256)
         rows.initialize(repeating: 0, count: 2 * 256)
@@ -97,7 +98,7 @@ final class FastLengthTables: @unchecked Sendable {
     /// before it leave room for that, so the core could not have met the 15-byte limit first.
     static let longestFromOpcode = 11
 
-    /// Computes `row` if nobody has yet; returns its distinct-row index.
+    /// Computes `row` if nobody has yet; returns its distinct row's offset in `rows`.
     func fill(_ row: Int) -> Int {
         fillLock.withLock { unique -> Int in
             let known = Int(rowIndex[row].load(ordering: .acquiring))
@@ -114,8 +115,8 @@ final class FastLengthTables: @unchecked Sendable {
                     unique[entries] = index
                 }
             }
-            rowIndex[row].store(index, ordering: .releasing)
-            return Int(index)
+            rowIndex[row].store(UInt32(index) << 8, ordering: .releasing)
+            return Int(index) << 8
         }
     }
 

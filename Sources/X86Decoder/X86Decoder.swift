@@ -13,11 +13,12 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     /// The length shortcut (FastLengthTables), nil while those tables are being built.
     /// Raw pointers into the process-lifetime tables: a class reference here would cost a
     /// retain/release on every `length(of:)`.
-    @usableFromInline let fastIndex: UnsafeMutablePointer<Atomic<UInt16>>?
+    @usableFromInline let fastIndex: UnsafeMutablePointer<Atomic<UInt32>>?
     @usableFromInline let fastRows: UnsafeMutablePointer<UInt8>?
     @usableFromInline let prefixClass: UnsafeMutablePointer<UInt8>
-    /// 1 in 64-bit mode (where 40-4F are REX), else 0.
-    @usableFromInline let rexAllowed: Int
+    /// 16 in 64-bit mode (where 40-4F are REX), else 0: a byte b is a REX when
+    /// `b ^ 0x40 < rexLimit`.
+    @usableFromInline let rexLimit: Int
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
         self.init(mode: mode, vendor: vendor, shortcut: true)
@@ -35,7 +36,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         fastIndex = shortcut ? t.fastIndex : nil
         fastRows = shortcut ? t.fastRows : nil
         prefixClass = FastLengthTables.prefixClass
-        rexAllowed = mode == .bits64 ? 1 : 0
+        rexLimit = mode == .bits64 ? 16 : 0
     }
 
     /// Length and validity of the first instruction in `bytes`.
@@ -70,24 +71,27 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 i &+= 1
             }
             if usable {
-                // The five bytes that can hold REX, 0F, opcode, next byte and SIB are loaded
-                // at once and picked with selects, so no load waits for another.
-                let q0 = Int(p[i]), q1 = Int(p[i &+ 1]), q2 = Int(p[i &+ 2]), q3 = Int(p[i &+ 3]), q4 = Int(p[i &+ 4])
-                let isRex = rexAllowed & (q0 & 0xF0 == 0x40 ? 1 : 0)
-                let rex = isRex &* (1 &+ (q0 &>> 3) & 1)
-                let a0 = isRex != 0 ? q1 : q0
-                let a1 = isRex != 0 ? q2 : q1
-                let a2 = isRex != 0 ? q3 : q2
-                let a3 = isRex != 0 ? q4 : q3
-                let map = a0 == 0x0F ? 1 : 0
-                let opcode = map != 0 ? a1 : a0
-                let next = map != 0 ? a2 : a1
-                let sib = map != 0 ? a3 : a2
-                i &+= isRex &+ map
-                let row = ((state &* 3 &+ rex) &* 2 &+ map) &<< 8 | opcode
-                var index = Int(fastIndex[row].load(ordering: .acquiring))
-                if index == 0 { index = fillFastRow(row) }
-                let e = Int(fastRows[index &<< 8 | next])
+                // The eight bytes after the prefixes are loaded at once; REX and 0F are
+                // skipped with one shift (a shift cannot become a branch, and about half of
+                // compiled code has a REX, so a branch on it mispredicts often). Both places
+                // the 0F escape can be are tested before the REX test is known.
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                let b0 = Int(truncatingIfNeeded: w & 0xFF)
+                let isRex = b0 ^ 0x40 < rexLimit ? 1 : 0
+                let escapes = (b0 == 0x0F ? 1 : 0) | (Int(truncatingIfNeeded: w & 0xFF00) == 0x0F00 ? 2 : 0)
+                let map = (escapes &>> isRex) & 1
+                let skip = isRex &+ map
+                let u = w &>> UInt64(truncatingIfNeeded: skip &<< 3)
+                let opcode = Int(truncatingIfNeeded: u & 0xFF)
+                let next = Int(truncatingIfNeeded: (u &>> 8) & 0xFF)
+                let sib = Int(truncatingIfNeeded: (u &>> 16) & 0xFF)
+                i &+= skip
+                // ((state * 3 + rex) * 2 + map) * 256 + opcode; rex: 0, 1 (REX), 2 (REX.W)
+                let rex = isRex &+ (isRex & (b0 &>> 3))
+                let row = (state &* 6 &+ rex &* 2 &+ map) &<< 8 | opcode
+                var offset = Int(fastIndex[row].load(ordering: .acquiring))
+                if offset == 0 { offset = fillFastRow(row) }
+                let e = Int(fastRows[offset &+ next])
                 if e & 0x40 == 0 {
                     if e != 0 {
                         // Bit 7: a SIB whose base is 5 adds a disp32.

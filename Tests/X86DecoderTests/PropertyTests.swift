@@ -123,6 +123,26 @@ func hex(_ bytes: [UInt8]) -> String {
         #expect(mismatches == 0)
     }
 
+    /// The shortcut reads the bytes after the prefixes as one word and tests both places a 0F
+    /// escape can be before it knows whether a REX came first: a 0F right after a plain
+    /// opcode, or after a REX's opcode, is an operand byte, never an escape.
+    @Test(arguments: Mode.allCases, Vendor.allCases)
+    func escapeCountsOnlyInItsPlace(mode: Mode, vendor: Vendor) {
+        let decoder = X86Decoder(mode: mode, vendor: vendor)
+        let leads: [[UInt8]] = mode == .bits64 ? [[], [0x66], [0xF3], [0x48], [0x41], [0x66, 0x4C]] : [[], [0x66], [0xF3]]
+        var mismatches = 0
+        for lead in leads {
+            for opcode in 0..<256 {
+                for tail: [UInt8] in [[0x0F, 0x0F, 0x05], [0x0F, 0x38, 0x00], [0x0F, 0x04, 0x25], [0x40, 0x0F, 0xC0]] {
+                    var bytes = lead + [UInt8(opcode)] + tail
+                    bytes += [UInt8](repeating: 0x22, count: 15 - bytes.count)
+                    Self.compare(decoder, bytes, &mismatches)
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     /// Random legacy-prefix chains (LOCK, 66, 67, F2/F3 in any order and number, segments),
     /// an optional REX, the one-byte or 0F map, random rest: the shortcut gives exactly the
     /// core's answer, length or invalid reason, including the 15-byte limit.
