@@ -215,6 +215,12 @@ extension [String: DecodeAnswer] {
         values.contains { !$0.valid && $0.reason.map(reasons.contains) == true }
     }
 
+    /// `rejected(for:)` for a literal list (matchers pass two or three names: an array is
+    /// searched without hashing).
+    func rejected(for reasons: [String]) -> Bool {
+        values.contains { !$0.valid && $0.reason.map(reasons.contains) == true }
+    }
+
     /// Some other oracle decodes the bytes, and none rejects them.
     var accepted: Bool { values.contains(where: \.valid) && values.allSatisfy(\.valid) }
 

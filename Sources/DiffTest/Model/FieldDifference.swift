@@ -22,7 +22,22 @@ public struct FieldDifference: Codable, Equatable, Hashable, Sendable, CustomStr
     /// `fieldKind` of a field name, without making a FieldDifference.
     public static func kind(of field: String) -> String {
         guard field.hasPrefix("operand["), let close = field.utf8.firstIndex(of: UInt8(ascii: "]")) else { return field }
-        return "operand" + field[field.utf8.index(after: close)...]
+        let part = field[field.utf8.index(after: close)...]
+        // The usual parts as literals: "operand.register" is too long for an inline string, and
+        // matchers ask for the kind of a field many times per lookup.
+        switch part {
+        case ".kind": return "operand.kind"
+        case ".register": return "operand.register"
+        case ".segment": return "operand.segment"
+        case ".base": return "operand.base"
+        case ".index": return "operand.index"
+        case ".scale": return "operand.scale"
+        case ".displacement": return "operand.displacement"
+        case ".size": return "operand.size"
+        case ".value": return "operand.value"
+        case ".target": return "operand.target"
+        default: return "operand" + part
+        }
     }
 
     /// The operand number of an `operand[N].…` field, else nil.
