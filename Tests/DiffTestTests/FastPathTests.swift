@@ -104,4 +104,32 @@ import X86Decoder
             #expect(a.next() == b.next())
         }
     }
+
+    /// findings.jsonl lines written by hand are JSONEncoder's bytes, for real findings and for
+    /// strings that need escaping.
+    @Test func findingLineMatchesJSONEncoder() throws {
+        let checker = try DecodeChecker(oracleNames: ["capstone", "zydis"])
+        var lines = 0
+        for c in Self.cases(3000, mode: .bits64) {
+            for f in checker.check(c) {
+                var out: [UInt8] = []
+                FindingLine.append(f, to: &out)
+                #expect(String(decoding: out, as: UTF8.self) == FindingLine.reference(f) + "\n")
+                lines += 1
+            }
+        }
+        #expect(lines > 50)
+        let c = Case(mode: .bits64, bytes: [0x90])
+        var f = Finding(
+            case: c, signature: Signature(kind: "decode", oracles: "project:x", map: "legacy", opcode: "90", field: "mnemonic"),
+            field: "mnemonic", values: ["project": "a\"b\\c/d\u{1}\u{1F}\t\n\r\u{8}\u{C}é✓", "x": ""], fields: [],
+            severity: .display, blame: "x", knownBug: nil)
+        var out: [UInt8] = []
+        FindingLine.append(f, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == FindingLine.reference(f) + "\n")
+        f.blame = nil
+        out = []
+        FindingLine.append(f, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == FindingLine.reference(f) + "\n")
+    }
 }

@@ -164,24 +164,8 @@ struct Fuzz: ParsableCommand {
 /// Compact (a campaign finds hundreds of thousands): index, generator, bytes, signature,
 /// field, what each side said, severity, blame; the full findings are in the corpus/report.
 final class FindingsLog: @unchecked Sendable {
-    struct Line: Encodable {
-        var index: UInt64?
-        var generator: String?
-        var bytes: String
-        var signature: String
-        var field: String
-        var values: [String: String]
-        var severity: Severity
-        var blame: String?
-    }
-
     let handle: FileHandle?
-    var buffer = Data()
-    let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
+    var buffer: [UInt8] = []
 
     init(path: String) {
         FileManager.default.createFile(atPath: path, contents: nil)
@@ -190,18 +174,11 @@ final class FindingsLog: @unchecked Sendable {
 
     var isOpen: Bool { handle != nil }
 
-    func append(_ f: Finding) {
-        let line = Line(
-            index: f.case.origin?.index, generator: f.case.origin?.generator, bytes: f.case.hex, signature: f.signature.text,
-            field: f.field, values: f.values, severity: f.severity, blame: f.blame)
-        guard let data = try? encoder.encode(line) else { return }
-        buffer.append(data)
-        buffer.append(0x0A)
-    }
+    func append(_ f: Finding) { FindingLine.append(f, to: &buffer) }
 
     func flush() {
         guard !buffer.isEmpty else { return }
-        handle?.write(buffer)
+        handle?.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
 }
