@@ -97,40 +97,44 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
                     tunnelSlots[j] = factory.kind(at: config.index(ofCase: base + UInt64(j))) == .tunnel ? tunnel!.next() : nil
                 }
             }
-            let slots = tunnelSlots
-            let snapshot = known  // read-only during the batch
-            let chunks = (n + Self.chunkSize - 1) / Self.chunkSize
-            nextChunk.store(0, ordering: .relaxed)
-            let work: @Sendable (Int) -> Void = { w in
-                let worker = self.workers[w]
-                worker.found.removeAll(keepingCapacity: true)
-                worker.exemplars.removeAll(keepingCapacity: true)
-                worker.takenChunks = 0
-                // Chunks are taken in increasing order, so each worker's slots ascend.
-                while true {
-                    let k = jobs == 1 ? worker.takenChunks : self.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-                    worker.takenChunks += 1
-                    guard k < chunks else { break }
-                    for j in (k * Self.chunkSize)..<min(n, (k + 1) * Self.chunkSize) {
-                        let index = self.config.index(ofCase: base + UInt64(j))
-                        let c: Case
-                        if let bytes = slots[j] {
-                            c = Case(mode: self.config.mode, vendor: self.config.vendor, bytes: bytes,
-                                     origin: .init(generator: "tunnel", seed: self.config.seed, index: index))
-                        } else {
-                            c = self.factory.make(at: index)!
-                        }
-                        let fs = worker.checker.check(c, withAnswers: false)
-                        guard !fs.isEmpty else { continue }
-                        worker.found.append((j, fs))
-                        for f in fs where !snapshot.contains(f.signature) && worker.exemplars[f.signature] == nil {
-                            let (exemplar, original) = self.exemplar(of: f, worker: worker)
-                            worker.exemplars[f.signature] = (j, exemplar, original)
+            // The batch's read-only copies (`known`, the tunnel slots) end with this scope, so
+            // the merge below mutates the originals in place instead of copying them.
+            do {
+                let slots = tunnelSlots
+                let snapshot = known  // read-only during the batch
+                let chunks = (n + Self.chunkSize - 1) / Self.chunkSize
+                nextChunk.store(0, ordering: .relaxed)
+                let work: @Sendable (Int) -> Void = { w in
+                    let worker = self.workers[w]
+                    worker.found.removeAll(keepingCapacity: true)
+                    worker.exemplars.removeAll(keepingCapacity: true)
+                    worker.takenChunks = 0
+                    // Chunks are taken in increasing order, so each worker's slots ascend.
+                    while true {
+                        let k = jobs == 1 ? worker.takenChunks : self.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+                        worker.takenChunks += 1
+                        guard k < chunks else { break }
+                        for j in (k * Self.chunkSize)..<min(n, (k + 1) * Self.chunkSize) {
+                            let index = self.config.index(ofCase: base + UInt64(j))
+                            let c: Case
+                            if let bytes = slots[j] {
+                                c = Case(mode: self.config.mode, vendor: self.config.vendor, bytes: bytes,
+                                         origin: .init(generator: "tunnel", seed: self.config.seed, index: index))
+                            } else {
+                                c = self.factory.make(at: index)!
+                            }
+                            let fs = worker.checker.check(c, withAnswers: false)
+                            guard !fs.isEmpty else { continue }
+                            worker.found.append((j, fs))
+                            for f in fs where !snapshot.contains(f.signature) && worker.exemplars[f.signature] == nil {
+                                let (exemplar, original) = self.exemplar(of: f, worker: worker)
+                                worker.exemplars[f.signature] = (j, exemplar, original)
+                            }
                         }
                     }
                 }
+                if jobs == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: jobs, execute: work) }
             }
-            if jobs == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: jobs, execute: work) }
             var merged = workers[0].found
             for worker in workers.dropFirst() { merged += worker.found }
             if jobs > 1 { merged.sort { $0.slot < $1.slot } }
