@@ -132,4 +132,11 @@ import X86Decoder
         FindingLine.append(f, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == FindingLine.reference(f) + "\n")
     }
+
+    /// The one-byte guards in front of Normalization's name sets hold for every name in them.
+    @Test func normalizationGuardsCoverTheirSets() {
+        for name in Normalization.addressOnly { #expect(name.hasPrefix("l") || name.hasPrefix("b"), "\(name)") }
+        for name in Normalization.xsaveFamily { #expect(name.hasPrefix("x"), "\(name)") }
+        for family in Normalization.compareFamilies { #expect(family.prefix.hasPrefix("c") || family.prefix.hasPrefix("v")) }
+    }
 }

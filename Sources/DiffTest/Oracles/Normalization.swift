@@ -72,6 +72,8 @@ public enum Normalization {
 
     /// `cmpltps` -> `cmpps` when the name is a predicate pseudo-op, else nil.
     static func unfoldComparePredicate(_ name: String) -> String? {
+        // Every family starts with "c" or "v": most names are rejected by one byte compare.
+        guard let first = name.utf8.first, first == UInt8(ascii: "c") || first == UInt8(ascii: "v") else { return nil }
         for family in compareFamilies where name.hasPrefix(family.prefix) {
             for suffix in family.suffixes where name.hasSuffix(suffix) {
                 let middle = name.dropFirst(family.prefix.count).dropLast(suffix.count)
@@ -362,7 +364,7 @@ public enum Normalization {
     ]
 
     static func dropImplicitSystemRegisters(_ ops: [OperandAnswer], mnemonic: String) -> [OperandAnswer] {
-        guard implicitRegisterSystem.contains(mnemonic), ops.allSatisfy({ $0.kind == .register }) else { return ops }
+        guard !ops.isEmpty, implicitRegisterSystem.contains(mnemonic), ops.allSatisfy({ $0.kind == .register }) else { return ops }
         return []
     }
 
@@ -380,7 +382,10 @@ public enum Normalization {
     ///   unsized in the map, Capstone says 8 (the operand size), Zydis 576 (legacy area and
     ///   header). The memory operand of these loses its size.
     public static func finish(_ answer: inout DecodeAnswer) {
-        if let name = answer.mnemonic, addressOnly.contains(name) || xsaveFamily.contains(name) {
+        // addressOnly names start with "l" or "b", xsaveFamily names with "x" (one byte compare
+        // before the set lookups, for every answer of every oracle).
+        if let name = answer.mnemonic, let c = name.utf8.first, c == UInt8(ascii: "l") || c == UInt8(ascii: "b") || c == UInt8(ascii: "x"),
+           addressOnly.contains(name) || xsaveFamily.contains(name) {
             for k in answer.operands.indices where answer.operands[k].kind == .memory {
                 if addressOnly.contains(name) { answer.operands[k].segment = defaultSegment(base: answer.operands[k].base) }
                 if xsaveFamily.contains(name) { answer.operands[k].size = nil }
