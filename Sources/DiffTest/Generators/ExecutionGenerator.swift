@@ -124,7 +124,11 @@ public struct ExecutionGenerator: Sendable {
     /// An address in the data page that leaves 256 bytes on either side.
     static func pointer(_ rng: inout SplitMix64) -> UInt64 { dataPage + 0x100 + UInt64(rng.below(pageSize - 0x200)) }
 
-    static func littleEndian(_ v: UInt64, size: Int) -> [UInt8] { (0..<size).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0 % 8))) } }
+    static func littleEndian(_ v: UInt64, size: Int) -> InlineBytes {
+        var out = InlineBytes()
+        for k in 0..<size { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k % 8)))) }
+        return out
+    }
 }
 
 /// GPR names in encoding order, without depending on the emulator from the generators.

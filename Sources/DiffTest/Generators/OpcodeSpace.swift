@@ -131,7 +131,7 @@ enum EncodingClass {
 struct Encoding {
     var map: OpcodeMap
     var opcode: UInt8
-    var legacyPrefixes: [UInt8] = []
+    var legacyPrefixes = InlineBytes()
     /// 0 none, 1 66, 2 F3, 3 F2: for legacy maps a prefix byte, for VEX/EVEX/XOP the pp field.
     var mandatory: UInt8 = 0
     /// REX byte (legacy maps in 64-bit mode), 0 for none; `rexFirst` puts it before the
@@ -155,8 +155,8 @@ struct Encoding {
     var evexClearP1Bit2 = false
     var modrm: UInt8?
     var sib: UInt8?
-    var displacement: [UInt8] = []
-    var immediate: [UInt8] = []
+    var displacement = InlineBytes()
+    var immediate = InlineBytes()
 
     static let mandatoryBytes: [UInt8] = [0, 0x66, 0xF3, 0xF2]
 
@@ -211,4 +211,67 @@ struct Encoding {
         out += immediate
         return out
     }
+}
+
+/// Up to 16 bytes stored inline: an encoding's legacy prefixes, displacement and immediate, so
+/// a generated case allocates only its final byte array.
+struct InlineBytes: RandomAccessCollection, MutableCollection, ExpressibleByArrayLiteral, Equatable, Sendable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    private(set) var count = 0
+
+    init() {}
+
+    init(arrayLiteral elements: UInt8...) {
+        for b in elements { append(b) }
+    }
+
+    init(repeating b: UInt8, count: Int) {
+        for _ in 0..<count { append(b) }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    subscript(k: Int) -> UInt8 {
+        get {
+            precondition(k >= 0 && k < count, "index out of range")
+            return UInt8(truncatingIfNeeded: k < 8 ? low >> (8 * k) : high >> (8 * (k - 8)))
+        }
+        set {
+            precondition(k >= 0 && k < count, "index out of range")
+            if k < 8 {
+                low = low & ~(0xFF << UInt64(8 * k)) | UInt64(newValue) << UInt64(8 * k)
+            } else {
+                high = high & ~(0xFF << UInt64(8 * (k - 8))) | UInt64(newValue) << UInt64(8 * (k - 8))
+            }
+        }
+    }
+
+    mutating func append(_ b: UInt8) {
+        precondition(count < 16, "more than 16 bytes")
+        count += 1
+        self[count - 1] = b
+    }
+
+    /// `append(contentsOf: rng.bytes(n))`: the same draws (SplitMix64.bytes), the same bytes.
+    mutating func appendRandom(_ n: Int, _ rng: inout SplitMix64) {
+        var i = 0
+        while i + 8 <= n {
+            var v = rng.next()
+            for _ in 0..<8 {
+                append(UInt8(truncatingIfNeeded: v))
+                v >>= 8
+            }
+            i += 8
+        }
+        var last = rng.next()
+        while i < n {
+            append(UInt8(truncatingIfNeeded: last))
+            last >>= 8
+            i += 1
+        }
+    }
+
+    static func == (a: InlineBytes, b: InlineBytes) -> Bool { a.elementsEqual(b) }
 }

@@ -145,7 +145,7 @@ public struct StructuredGenerator: Sendable {
         return out
     }
 
-    func legacyPrefixes(_ rng: inout SplitMix64) -> [UInt8] {
+    func legacyPrefixes(_ rng: inout SplitMix64) -> InlineBytes {
         let roll = rng.below(100)
         switch roll {
         case 0..<30:
@@ -154,7 +154,7 @@ public struct StructuredGenerator: Sendable {
             return [rng.pick(Self.allLegacy)]
         case 50..<60:
             let p = rng.pick(Self.allLegacy)
-            return [UInt8](repeating: p, count: 2 + rng.below(3))
+            return InlineBytes(repeating: p, count: 2 + rng.below(3))
         case 60..<70:
             switch rng.below(3) {
             case 0: return rng.chance(50) ? [0xF2, 0xF3] : [0xF3, 0xF2]
@@ -162,26 +162,30 @@ public struct StructuredGenerator: Sendable {
             default: return [0x66, 0x67, 0x66, 0x67]
             }
         case 70..<80:
-            var groups = [rng.pick(Self.group1), rng.pick(Self.group2), 0x66, 0x67]
+            var groups: InlineBytes = [rng.pick(Self.group1), rng.pick(Self.group2), 0x66, 0x67]
             for i in stride(from: groups.count - 1, to: 0, by: -1) { groups.swapAt(i, rng.below(i + 1)) }
             return groups
         case 80..<90:
             return [0xF0]
         default:
-            return (0..<(1 + rng.below(4))).map { _ in rng.pick(Self.allLegacy) }
+            var out = InlineBytes()
+            for _ in 0..<(1 + rng.below(4)) { out.append(rng.pick(Self.allLegacy)) }
+            return out
         }
     }
 
     /// A little-endian value of `size` bytes: zero 30 %, a boundary value 20 %, else random.
-    func value(_ rng: inout SplitMix64, size: Int) -> [UInt8] {
+    func value(_ rng: inout SplitMix64, size: Int) -> InlineBytes {
         guard size > 0 else { return [] }
         let roll = rng.below(100)
-        if roll < 30 { return [UInt8](repeating: 0, count: size) }
+        if roll < 30 { return InlineBytes(repeating: 0, count: size) }
         if roll < 50 {
-            var v = [UInt8](repeating: rng.chance(50) ? 0xFF : 0, count: size)
+            var v = InlineBytes(repeating: rng.chance(50) ? 0xFF : 0, count: size)
             if rng.chance(50) { v[size - 1] = v[size - 1] == 0 ? 0x80 : 0x7F }
             return v
         }
-        return rng.bytes(size)
+        var v = InlineBytes()
+        v.appendRandom(size, &rng)
+        return v
     }
 }
