@@ -238,12 +238,16 @@ extension KnownOracleBugs {
             truth: "rdpru (APM: 0F 01 FD), 3 bytes",
             evidence: "Zydis: the same instruction and length (WRMSRNS, RDMSRLIST, WRMSRLIST, LKGS: Zydis 4.0.0 lacks them too, see zydis-unknown-instructions). CPU (Zen 4): 0f 01 fc (clzero) executes, 0f 01 fa/fb (monitorx/mwaitx) #GP at CPL3, 0f 01 fd/fe/ff, 0f 01 e8, 0f 01 c5 #UD after 3 bytes.",
             field: "valid", control: .init("0f01f9", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard field == "valid", !answer.valid, !p.startsVexOrEvex, let project = others["project"], project.valid,
                       let name = project.mnemonic, capstoneUnknownMnemonics.contains(name) else { return false }
                 guard let zydis = others["zydis"] else { return true }
+                // Zydis' own answer may be its registered bug (f3 0f 01 fd: rdpru for rmpquery).
+                var all = others
+                all["capstone"] = answer
                 return zydis.valid ? (zydis.mnemonic == name && zydis.length == project.length)
+                    || (zydis.length == project.length && lookup(oracle: "zydis", bytes: bytes, mode: mode, vendor: vendor, answers: all, field: "mnemonic") != nil)
                     : zydisUnknownMnemonics.keys.contains(name)
             }),
         KnownOracleBug(
@@ -325,6 +329,10 @@ extension KnownOracleBugs {
                 if field == "valid" && p.at(0) == 0xC2 && !answer.valid && bytes.count < p.opcode + 5 {
                     return others.agreedLength == p.opcode + 3
                 }
+                // 67 4a e8 0f d1 (AMD): the rel32 is cut off, Capstone's rel16 fits.
+                if field == "valid" && p.at(0) == 0xE8 && answer.valid && answer.length == p.opcode + 3 && bytes.count < p.opcode + 5 {
+                    return others.rejected(for: ["truncated", "no-more-data"]) && others.rejected
+                }
                 if field == "valid" {
                     // The 66-selected form: the bytes with 66 for 67 are Capstone's instruction.
                     guard answer.valid, p.at(0) == 0x0F, others.rejected, others.rejected(for: ["bad-mandatory-prefix", "decoding-error"]),
@@ -369,7 +377,7 @@ extension KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard (mode == .bits64 && vendor == .amd) || mode == .bits32, field == "length" || field == "valid", p.at(0) == 0xE8, !p.rexW,
-                      p.has(0x66), p.legacy.last != 0x66 else { return false }
+                      p.has(0x66), p.capstoneSelector != 0x66 else { return false }
                 // The rel32 it wants is not there (66 66 66 67 e8 e8 66 0f: invalid).
                 if field == "valid" { return !answer.valid && bytes.count < p.opcode + 5 && others.agreedLength == p.opcode + 3 }
                 return answer.length == p.opcode + 5 && others.agreedLength == p.opcode + 3

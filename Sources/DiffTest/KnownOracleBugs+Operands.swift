@@ -6,7 +6,7 @@ import X86Decoder
 /// project on the field, or (where both are wrong) what the CPU does.
 extension KnownOracleBugs {
     static let operandBugs: [KnownOracleBug] = capstonePrefixBugs + capstoneSizeBugs + capstoneRegisterBugs + branchTargetBugs
-        + amdIndirectBranchBugs + zydisOperandBugs
+        + amdIndirectBranchBugs + zydisOperandBugs + differentialBugs
 
     // MARK: Helpers
 
@@ -45,8 +45,16 @@ extension KnownOracleBugs {
             var t = projectAnswer(twin, mode, vendor)
             var same = answer
             same.length = length - (bytes.count - twin.count)
-            for k in t.operands.indices where t.operands[k].kind == .memory { t.operands[k].size = nil }
-            for k in same.operands.indices where same.operands[k].kind == .memory { same.operands[k].size = nil }
+            // In 64-bit mode not the segment either: Capstone lets an ignored override after FS/GS win
+            // on its own (capstone-64bit-fs-gs-shadowed; 3e 64 26 67 f3 0f ae 62: xsave ds: for fs:).
+            for k in t.operands.indices where t.operands[k].kind == .memory {
+                t.operands[k].size = nil
+                if mode == .bits64 { t.operands[k].segment = nil }
+            }
+            for k in same.operands.indices where same.operands[k].kind == .memory {
+                same.operands[k].size = nil
+                if mode == .bits64 { same.operands[k].segment = nil }
+            }
             if t.valid && compare(t, same).isEmpty { return true }
         }
         return false
@@ -57,15 +65,21 @@ extension KnownOracleBugs {
     static func fieldAsWithoutPrefix(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ answer: DecodeAnswer,
                                      _ field: String, _ drop: Set<UInt8>) -> Bool {
         guard answer.valid, let twin = withoutPrefixes(bytes, mode, drop) else { return false }
-        // Zero bytes after it: without the 66 an immediate may be longer than the buffer.
+        // Zero bytes after it: without the 66 an immediate may be longer than the buffer. Past
+        // 15 bytes then, without repeated prefixes (32-bit 65 65 65 65 66 65 65 65 65 f3 f3 81 d8
+        // 3f 0f: the imm32 makes the twin 16 bytes long).
         var t = projectAnswer(twin + [UInt8](repeating: 0, count: 8), mode, vendor)
+        if !t.valid { t = projectAnswer(PrefixScan(twin, mode).withoutRepeatedPrefixes + [UInt8](repeating: 0, count: 8), mode, vendor) }
         guard t.valid else { return false }
         t.length = answer.length
         return !compare(t, answer).contains { $0.field == field || $0.field == "operands.count" }
     }
 
-    static func target(_ op: OperandAnswer?) -> UInt64? {
-        guard let t = op?.target, t.hasPrefix("0x") else { return nil }
+    static func target(_ op: OperandAnswer?) -> UInt64? { hexValue(op?.target) }
+
+    /// "0x1f" -> 31.
+    static func hexValue(_ text: String?) -> UInt64? {
+        guard let t = text, t.hasPrefix("0x") else { return nil }
         return UInt64(t.dropFirst(2), radix: 16)
     }
 
@@ -124,11 +138,24 @@ extension KnownOracleBugs {
                 // The value too where the size cuts it (66 f3 83 f3 f3: xor bx, 0xfffffff3 for 0xfff3).
                 guard k == "operand.size" || k == "operand.register" || k == "operand.value" || k == "mnemonic", !p.rexW,
                       peerSidesWithProject(others, field) else { return false }
-                // 67 likewise (64-bit 66 66 66 67 66 e3: jrcxz, the 64-bit address size).
-                for prefix: UInt8 in [0x66, 0x67] where p.has(prefix) && p.legacy.last != prefix {
+                // 67 likewise (64-bit 66 66 66 67 66 e3: jrcxz, the 64-bit address size). "Last"
+                // as Capstone reads it: two REX bytes in between hide it too (66 41 41 97: xchg
+                // r15w, eax; 67 67 40 42 e3: jrcxz), see PrefixScan.capstoneSelector.
+                for prefix: UInt8 in [0x66, 0x67] where p.has(prefix) && p.capstoneSelector != prefix {
                     if fieldAsWithoutPrefix(bytes, mode, vendor, answer, field, [prefix]) { return true }
                 }
                 return false
+            }),
+        KnownOracleBug(
+            id: "capstone-mandatory-prefix-position", oracle: "capstone",
+            summary: "takes the mandatory prefix of a 0F-map form (and of PAUSE) only from the byte right before the opcode or its single REX",
+            example: .init("664c4c0fd0c0", .bits64), observed: .init(valid: false),
+            oracleSays: "invalid for 66 4c 4c 0f d0 c0 (two REX bytes: the byte before the last REX is a REX, so no 66 selects addsubpd); f2 66 0f 10 c0: movupd (the 66 next to the opcode wins); 66 2e 0f 58 c0: addps; f3 67 0f 10 c0: movups; f3 2e 90: nop; f3 67 67 4c 0f f7 ff: maskmovdqu (67 with REX.W next to the opcode reads as 66)",
+            truth: "addsubpd xmm8, xmm0 (66 0F D0 /r), 6 bytes: the last F2/F3 selects the form wherever it stands among the prefixes, else a 66 (SDM Vol. 2 2.1.1 and the 0F-map tables); of REX bytes the last counts; f2 66 0f 10 c0 is movsd",
+            evidence: "Zydis: movsd, addpd, movss, pause, addsubpd xmm8, xmm0, and invalid for f3 67 67 4c 0f f7 ff, like the project. CPU (Zen 4): 66 4c 4c 4c 4c 0f d0 5b 24, 67 66 4c 4c 0f 6d 4c 0f 66, 4c 66 4c 4c 4c 4c 4c 0f 3a 0c 66 66 and 67 f3 f2 f2 66 64 0f 7d 62 execute with the project's lengths (Capstone: invalid); f3 67 67 4c 0f f7 ff, f2 67 4f 0f 29 f3 and 67 67 48 0f 3a 16 24 3a 10 #UD (Capstone: maskmovdqu, movapd, pextrd). Capstone itself: 66 f2 0f 10 c0 movsd, 66 4c 0f d0 c0 addsubpd. The matcher rebuilds the bytes with the prefixes as Capstone reads them (PrefixScan.capstoneTwin) and checks that the project decodes that twin as Capstone decodes the bytes, or that Capstone decodes both alike and the twin's own difference is another registered bug.",
+            field: "valid", control: .init("664c0fd0c0", .bits64),
+            matches: { bytes, mode, vendor, answer, others, field in
+                capstoneReadsPrefixesAsTwin(bytes, mode, vendor, answer, others, field)
             }),
     ]
 
@@ -236,9 +263,17 @@ extension KnownOracleBugs {
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 // The value too: 66 6a f2 is "push 0xfffffffffffffff2" (size 8) for 0xfff2.
-                return mode == .bits64 && p.has(0x66) && !p.rexW && (p.at(0) == 0x6A || p.at(0) == 0x68)
-                    && (field == "operand[0].size" || field == "operand[0].value") && answer.operands.first?.size == 8
-                    && peerSidesWithProject(others, field)
+                // 67 next to a REX.W reads as 66 to Capstone (capstone-67-rex-w-as-66: 67 4f 68 6e 76 6c f2).
+                guard mode == .bits64, p.has(0x66) || p.capstoneMandatory == 0x66, p.at(0) == 0x6A || p.at(0) == 0x68,
+                      peerSidesWithProject(others, field) else { return false }
+                // With REX.W too (66 49 68 19 ff ff ff: push 0xffffff19 for 0xffffffffffffff19): the
+                // imm32 is not sign-extended to the 64-bit operand.
+                if p.rexW {
+                    guard field == "operand[0].value", let mine = hexValue(answer.operands.first?.value),
+                          let truth = hexValue(others["project"]?.operands.first?.value) else { return false }
+                    return mine <= 0xFFFF_FFFF && mine & 0x8000_0000 != 0 && truth == mine | 0xFFFF_FFFF_0000_0000
+                }
+                return (field == "operand[0].size" || field == "operand[0].value") && answer.operands.first?.size == 8
             }),
     ]
 
@@ -302,10 +337,15 @@ extension KnownOracleBugs {
             oracleSays: "vcmpsd k0, xmm0, qword ptr [rbp + 0x200], 0xe6 (disp8 0x20 × 16)", truth: "[rbp + 0x100]: Tuple1 Scalar, N = 8 (SDM Table 2-35: disp8 × N, N the element size)",
             evidence: "Zydis: [rbp + 0x100].", field: "operand.displacement", control: .init("62f1ff08c2c5e6", .bits64),
             matches: { bytes, mode, _, answer, others, field in
-                guard kind(field) == "operand.displacement", PrefixScan(bytes, mode).evex != nil,
+                let p = PrefixScan(bytes, mode)
+                guard kind(field) == "operand.displacement", p.evex != nil, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod == 1,
                       let mine = operand(answer, field)?.displacement, let theirs = operand(others["project"], field)?.displacement,
-                      theirs != 0, mine % theirs == 0, [2, 4, 8, 16].contains(mine / theirs) else { return false }
-                return peerSidesWithProject(others, field)
+                      let d8 = p.at(op.modrm + (m.rm == 4 && p.addressSize != 16 ? 2 : 1)).map({ Int64(Int8(bitPattern: $0)) }), d8 != 0
+                else { return false }
+                // Both are the same disp8 times a power of two, Capstone's N the wrong one (too small
+                // too: 62 d2 7d 4a 46 46: vpsravd zmm, [r14 + 0x46 × 16] for × 64).
+                let scales: [Int64] = [1, 2, 4, 8, 16, 32, 64]
+                return scales.contains { mine == d8 * $0 } && scales.contains { theirs == d8 * $0 } && peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
             id: "capstone-w1-operand-order", oracle: "capstone", summary: "keeps the W0 operand order for XOP.W1 and VEX.W1 forms whose W swaps two sources",
@@ -345,10 +385,13 @@ extension KnownOracleBugs {
             field: "valid", control: .init("c4e2f5901400", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 guard field == "valid", answer.valid, PrefixScan(bytes, mode).startsVexOrEvex, let name = answer.mnemonic, name.contains("gather"),
-                      answer.operands.count == 3, others.rejected(for: ["bad-register", "invalid-encoding"]), others.rejected else { return false }
-                let numbers = [answer.operands[0].register, answer.operands[1].index, answer.operands[2].register].compactMap { $0 }
-                    .compactMap { registerNumber($0)?.1 }
-                return numbers.count == 3 && Set(numbers).count < 3
+                      answer.operands.count == 3 || answer.operands.count == 2,
+                      others.rejected(for: ["bad-register", "invalid-encoding"]), others.rejected else { return false }
+                // EVEX gathers (62 f2 fd 4a 92 0c 08: vgatherdpd zmm1, [rax + ymm1]) have no vector mask:
+                // destination and index must differ.
+                let numbers = ([answer.operands[0].register, answer.operands[1].index] + (answer.operands.count == 3 ? [answer.operands[2].register] : []))
+                    .compactMap { $0 }.compactMap { registerNumber($0)?.1 }
+                return numbers.count == answer.operands.count && Set(numbers).count < numbers.count
             }),
         KnownOracleBug(
             id: "capstone-66-67-over-rex-w", oracle: "capstone", summary: "lets 66 (or 67) beat REX.W for the name of PUSHF/POPF and the accumulator of OUT",
@@ -376,7 +419,8 @@ extension KnownOracleBugs {
             evidence: "Zydis: vpextrd, dword.", field: "mnemonic", control: .init("c4e379167a00f7", .bits16),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard mode != .bits64, p.vex3W == true || p.evex.map({ $0.p1 & 0x80 != 0 }) == true,
+                // EVEX.R' likewise (32-bit 62 e1 7e 08 79 66 0f: vcvtss2usi rsp for esp).
+                guard mode != .bits64, p.vex3W == true || p.evex.map({ $0.p1 & 0x80 != 0 || $0.p0 & 0x10 == 0 }) == true,
                       field == "mnemonic" || kind(field) == "operand.size" || kind(field) == "operand.register" else { return false }
                 // vpextrq for vpextrd, or (same name) a 64-bit GPR for the 32-bit one: vcvtss2usi rsp for esp.
                 if let name = answer.mnemonic, name.hasSuffix("q"), others["project"]?.mnemonic == name.dropLast() + "d" {
@@ -405,11 +449,14 @@ extension KnownOracleBugs {
             field: "valid", control: .init("62f17c0828c0", .bits64),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard field == "valid", answer.valid, p.evex != nil, others.rejected else { return false }
+                guard field == "valid", answer.valid, let e = p.evex, others.rejected else { return false }
                 var twin = bytes
                 twin[p.opcode + 2] ^= 0x80
                 let t = projectAnswer(twin, mode, vendor)
-                return t.valid && t.mnemonic == answer.mnemonic && t.length == answer.length
+                // With an opmask Capstone reads one byte more for W1 scalar F3/F2 forms (62 e1 fe 0c 58 c4
+                // 0f: vaddss, 7 bytes; 62 e1 fe 08 58 c4: 6).
+                let extra = e.p1 & 0x80 != 0 && e.p2 & 7 != 0 ? 1 : 0
+                return t.valid && t.mnemonic == answer.mnemonic && (t.length == answer.length || t.length.map { $0 + extra } == answer.length)
             }),
         KnownOracleBug(
             id: "capstone-3dnow-0e-as-femms", oracle: "capstone", summary: "decodes 3DNow! 0f 0f /r with the undefined suffix 0e as FEMMS",
@@ -446,7 +493,10 @@ extension KnownOracleBugs {
                       let theirs = operand(others["project"], field)?.register else { return false }
                 let vectorForGPR = Normalization.registerSize(theirs).map { $0 <= 8 } == true && (mine.hasPrefix("xmm") || mine.hasPrefix("mm"))
                 let plus16 = registerNumber(mine).flatMap { m in registerNumber(theirs).map { m.0 == $0.0 && m.1 == $0.1 + 16 } } == true
-                return (vectorForGPR || plus16) && peerSidesWithProject(others, field)
+                // Or the 64-bit GPR for the 32-bit one (62 b1 26 08 7b c8: vcvtusi2ss …, rax for eax).
+                let wide = Normalization.registerSize(theirs) == 4 && Normalization.registerSize(mine) == 8
+                    && (mine == "r" + theirs.dropFirst() || mine == String(theirs.dropLast()))
+                return (vectorForGPR || plus16 || wide) && peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
             id: "capstone-xop-a-imm32-16bit", oracle: "capstone", summary: "reads a 2-byte immediate for XOP map A forms (BEXTR, LWPINS, LWPVAL) in 16-bit mode",
@@ -455,8 +505,12 @@ extension KnownOracleBugs {
             evidence: "Zydis: 9 bytes. In 32/64-bit mode Capstone reads 4 bytes.", field: "length", control: .init("8fea7810c001000000", .bits32),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return mode == .bits16 && field == "length" && p.startsXop && p.at(1).map { $0 & 0x1F == 0x0A } == true
-                    && others.agreedLength.map { answer.length == $0 - 2 } == true
+                guard mode == .bits16, p.startsXop, p.at(1).map({ $0 & 0x1F == 0x0A }) == true else { return false }
+                // The 4-byte immediate is cut off (8f ea 78 10 6f 6e 65 65: Capstone bextr, 8 bytes).
+                if field == "valid", answer.valid, let length = answer.length, let m = p.modrmBytes(at: 4) {
+                    return others.rejected(for: ["truncated", "no-more-data"]) && length == p.opcode + 4 + m + 2 && bytes.count < length + 2
+                }
+                return field == "length" && others.agreedLength.map { answer.length == $0 - 2 } == true
             }),
         KnownOracleBug(
             id: "capstone-evex-ll-ignored", oracle: "capstone", summary: "accepts EVEX forms defined for one vector length (L0: VMOVD …) with another L'L",
@@ -470,8 +524,13 @@ extension KnownOracleBugs {
                       others.rejected(for: ["invalid-encoding", "decoding-error"]) else { return false }
                 var twin = bytes
                 twin[p.opcode + 3] &= 0x9F
-                let t = projectAnswer(twin, mode, vendor)
-                return t.valid && t.mnemonic == answer.mnemonic && t.length == answer.length
+                // With the wrong W as well (62 f3 fd 28 21 2e d6: vinsertps, W1 and L'L 01): that twin with W flipped.
+                var twin2 = twin
+                twin2[p.opcode + 2] ^= 0x80
+                return [twin, twin2].contains { b in
+                    let t = projectAnswer(b, mode, vendor)
+                    return t.valid && t.mnemonic == answer.mnemonic && t.length == answer.length
+                }
             }),
         KnownOracleBug(
             id: "capstone-padlock-without-f3", oracle: "capstone", summary: "decodes VIA PadLock XCRYPT*/XSHA*/MONTMUL without their F3",
@@ -503,10 +562,14 @@ extension KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard answer.mnemonic == "nop", p.at(0) == 0x0F, let op = p.at(1), (0x18...0x1F).contains(op) else { return false }
-                if capstoneMemorySize(field, answer, others, wrong: [4], truth: [2, 8]) { return true }
-                // For AMD Zydis rejects 0f 1a/1b as MPX (zydis-mpx-on-amd): the project alone.
-                return vendor == .amd && (op == 0x1A || op == 0x1B) && others["zydis"]?.valid == false && field == "operand[0].size"
-                    && answer.operands.first?.size == 4 && [2, 8].contains(others["project"]?.operands.first?.size ?? 0)
+                // With 66 and REX.W Capstone lets the 66 win: word for qword (67 4c 4c 66 66 4c … 49 0f 1a 3f).
+                let wrong: Set<Int> = (p.has(0x66) || p.capstoneMandatory == 0x66) && p.rexW ? [2, 4] : [4]
+                if capstoneMemorySize(field, answer, others, wrong: wrong, truth: [2, 8]) { return true }
+                // For AMD Zydis rejects 0f 1a/1b as MPX or names a bnd* form (zydis-mpx-on-amd): the project alone.
+                let zydisMPX = others["zydis"].map { !$0.valid || $0.mnemonic?.hasPrefix("bnd") == true } == true
+                return vendor == .amd && (op == 0x1A || op == 0x1B) && zydisMPX && field == "operand[0].size"
+                    && answer.operands.first.map { $0.size.map(wrong.contains) == true } == true
+                    && [2, 8].contains(others["project"]?.operands.first?.size ?? 0) && answer.operands.first?.size != others["project"]?.operands.first?.size
             }),
         KnownOracleBug(
             id: "capstone-wbnoinvd-as-wbinvd", oracle: "capstone", summary: "decodes WBNOINVD (f3 0f 09) as WBINVD",
@@ -608,8 +671,10 @@ extension KnownOracleBugs {
             field: "operand.register", control: .init("0f1ed3", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
+                // In 16-bit mode the other way round (16-bit 66 0f 1e f3: nop bx for ebx).
+                let (without, with) = mode == .bits16 ? (2, 4) : (4, 2)
                 return p.has(0x66) && p.lastRep == nil && !p.rexW && p.at(0) == 0x0F && p.at(1) == 0x1E && answer.mnemonic == "nop"
-                    && field.hasPrefix("operand[0].") && answer.operands.first?.size == 4 && others["project"]?.operands.first?.size == 2
+                    && field.hasPrefix("operand[0].") && answer.operands.first?.size == without && others["project"]?.operands.first?.size == with
             }),
         KnownOracleBug(
             id: "zydis-movsxd-66-register-source", oracle: "zydis", summary: "names a 16-bit source register for MOVSXD with 66 (its memory form reads 32 bits)",
@@ -673,8 +738,9 @@ extension KnownOracleBugs {
             evidence: "Capstone: xchg r8d, eax.", field: "mnemonic", control: .init("f390", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return mode == .bits64 && p.rex & 1 != 0 && p.at(0) == 0x90 && answer.mnemonic == "pause"
-                    && (field == "mnemonic" || field == "operands.count") && peerSidesWithProject(others, field)
+                // Capstone may say pause or nop too (capstone-90-rex-b-with-66): the project's XCHG is enough.
+                return mode == .bits64 && p.rex & 1 != 0 && p.at(0) == 0x90 && p.lastRep == 0xF3 && answer.mnemonic == "pause"
+                    && (field == "mnemonic" || field == "operands.count") && others["project"]?.mnemonic == "xchg"
             }),
         KnownOracleBug(
             id: "zydis-lar-lsl-rex-w-source", oracle: "zydis", summary: "names a 64-bit source register for LAR/LSL with REX.W",

@@ -90,14 +90,25 @@ public enum KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 // EVEX likewise (16-bit 62 f3 3d 48 19 30: vextractf32x4 with vvvv 0111b).
-                guard field == "valid", answer.valid, p.startsVexOrEvex, others.rejected,
-                      others.rejected(for: ["reserved-vex-field"]) else { return false }
+                // XOP likewise (16-bit 8f e9 38 c2 8c bd …: vphaddbd with vvvv 0111b).
+                // The project may name the W first (32-bit 64 62 f2 bd 08 18 …: invalid-encoding).
+                guard field == "valid", answer.valid, p.startsVexOrEvex || p.startsXop, others.rejected,
+                      others.rejected(for: ["reserved-vex-field", "invalid-encoding"]) else { return false }
                 var twin = bytes
                 let k = p.opcode + (p.at(0) == 0xC5 ? 1 : 2)
                 twin[k] |= 0x78
                 guard twin[k] != bytes[k] else { return false }
-                let t = projectAnswer(twin, mode, vendor)
-                return t.valid && t.mnemonic == answer.mnemonic && t.length == answer.length
+                // Outside 64-bit mode Capstone ignores EVEX.W1 as well (32-bit 62 f1 be 08 6f fb:
+                // vmovdqu32; capstone-evex-w-outside-64bit): that twin with W0 too.
+                var twin2 = twin
+                if p.evex != nil && mode != .bits64 { twin2[k] &= 0x7F }
+                // In 16-bit mode Capstone also reads XOP map A's imm32 as 2 bytes (capstone-xop-a-imm32-16bit:
+                // 16-bit 8f ea 38 10 3f 67 2e, bextr with vvvv 0111b, 7 bytes for 9).
+                let short = mode == .bits16 && p.startsXop && p.at(1).map { $0 & 0x1F == 0x0A } == true ? 2 : 0
+                return [twin, twin2].contains { b in
+                    let t = projectAnswer(b + [UInt8](repeating: 0, count: short), mode, vendor)
+                    return t.valid && t.mnemonic == answer.mnemonic && t.length.map { $0 - short } == answer.length
+                }
             }),
         KnownOracleBug(
             id: "capstone-vex-w-ignored", oracle: "capstone", summary: "accepts VEX.W1 / XOP.W1 on forms defined only with W0",
@@ -112,8 +123,14 @@ public enum KnownOracleBugs {
                       others.rejected(for: ["invalid-encoding"]) else { return false }
                 var twin = bytes
                 twin[p.opcode + 2] &= 0x7F
-                let t = projectAnswer(twin, mode, vendor)
-                return t.valid && t.length == answer.length && t.mnemonic == answer.mnemonic
+                // With an unused vvvv that is not 1111b as well (16-bit c4 e2 b9 78 53 58, vpbroadcastb):
+                // the twin with W0 and vvvv 1111b (capstone-vex-unused-vvvv).
+                var twin2 = twin
+                twin2[p.opcode + 2] |= 0x78
+                return [twin, twin2].contains { b in
+                    let t = projectAnswer(b, mode, vendor)
+                    return t.valid && t.length == answer.length && t.mnemonic == answer.mnemonic
+                }
             }),
         KnownOracleBug(
             id: "capstone-evex-reserved-fields", oracle: "capstone",
@@ -140,7 +157,8 @@ public enum KnownOracleBugs {
             field: "length", control: .init("62f2fd48a8e162f17c481035c0ae04", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard field == "length", let e = p.evex, let op = p.vectorOpcode, e.p2 & 0x50 == 0x50,
+                // {rn-sae} too where Capstone knows the form (62 f1 df 10 58 ce: vaddsd, 7 bytes).
+                guard field == "length", let e = p.evex, let op = p.vectorOpcode, e.p2 & 0x10 != 0,
                       p.modrm(at: op.modrm)?.mod == 3, let agreed = others.agreedLength else { return false }
                 return answer.length == agreed + 1
             }),
