@@ -15,6 +15,9 @@ import X86Emulator
     @Test(arguments: [
         ("4801c8", true, 3), ("0f0b", true, 2), ("f4", true, 1), ("82c001", false, nil), ("48b80102030405060708", true, 10),
         ("c4e2791800", true, 5), ("62f1fd4858c1", true, 6), ("0f34", false, nil),
+        // Truncated buffers: the CPU would read past their end (found by the default campaign:
+        // the probe's zero padding made these "valid" at 10, 6 and 7 bytes).
+        ("48bbd400", false, nil), ("62a2bd000b", false, nil), ("86b438d0f60f", false, nil), ("666666", false, nil),
     ] as [(String, Bool, Int?)])
     func lengthOracleAnswers(_ c: (String, Bool, Int?)) throws {
         let bytes = try Hex.parse(c.0)

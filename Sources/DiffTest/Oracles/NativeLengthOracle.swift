@@ -23,6 +23,8 @@ import X86Decoder
 /// - invalid ("longer than 15 bytes (#GP)") when the 15-byte probe raises #GP: at CPL3 the CPU
 ///   cannot tell us apart a too-long instruction and a 15-byte one that #GPs (both are #GP(0)
 ///   with all 15 bytes fetched); the second is rare enough to be a known limitation;
+/// - invalid ("truncated: …") when the CPU reads past the end of the buffer (the probe pads it
+///   with zeros, so what it measured is not the buffer's instruction);
 /// - 16/32-bit mode, or a probe that hung or killed the child: the project's own answer with a
 ///   `reason` that starts with "not compared", so nothing is counted against either side.
 public final class NativeLengthOracle: DecodeOracle {
@@ -94,6 +96,10 @@ public final class NativeLengthOracle: DecodeOracle {
     /// The answer for a probe, given the project's answer for the same bytes.
     public static func answer(_ p: Probe, bytes: [UInt8], project: DecodeAnswer) -> DecodeAnswer {
         if let killed = p.killed { return notCompared(project, "not compared: native sandbox: \(killed)") }
+        // The probe pads a short buffer with zero bytes: a CPU that reads past the buffer's end
+        // measured the padding, not the buffer, which is then truncated (`48 bb d4 00`: the
+        // CPU takes 10 bytes of `48 bb d4 00 00 …`). Every decoder says truncated there too.
+        if (p.length ?? 16) > bytes.count { return .invalid(truncatedText(p.length, bytes.count)) }
         guard let length = p.length else { return .invalid(tooLongText) }
         if length == 15 && p.vector == 13 { return .invalid(tooLongText) }
         let sameLength = project.valid && project.length == length
@@ -107,6 +113,10 @@ public final class NativeLengthOracle: DecodeOracle {
 
     static let tooLongText = "longer than 15 bytes (#GP)"
 
+    static func truncatedText(_ length: Int?, _ count: Int) -> String {
+        "truncated: the CPU reads \(length.map { "\($0)" } ?? "more than 15") bytes, the buffer has \(count)"
+    }
+
     static func notCompared(_ project: DecodeAnswer, _ reason: String) -> DecodeAnswer {
         var a = project
         a.reason = reason
@@ -117,7 +127,7 @@ public final class NativeLengthOracle: DecodeOracle {
         guard NativePolicy.runs(mode) else { return X86Decoder(mode: mode, vendor: vendor).length(of: bytes).length }
         let array = Array(bytes.prefix(15))
         let p = probe(array, predicted: X86Decoder(mode: mode, vendor: vendor).decode(array).instruction)
-        guard p.killed == nil, let n = p.length, p.vector != 6, !(n == 15 && p.vector == 13) else { return nil }
+        guard p.killed == nil, let n = p.length, n <= array.count, p.vector != 6, !(n == 15 && p.vector == 13) else { return nil }
         return n
     }
 }
