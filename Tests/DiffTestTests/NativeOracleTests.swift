@@ -18,6 +18,8 @@ import X86Emulator
         // Truncated buffers: the CPU would read past their end (found by the default campaign:
         // the probe's zero padding made these "valid" at 10, 6 and 7 bytes).
         ("48bbd400", false, nil), ("62a2bd000b", false, nil), ("86b438d0f60f", false, nil), ("666666", false, nil),
+        // UD1 with its ModRM (vendor amd here: the project reads the ModRM; the CPU may #UD first).
+        ("0fb9c0", true, 3),
     ] as [(String, Bool, Int?)])
     func lengthOracleAnswers(_ c: (String, Bool, Int?)) throws {
         let bytes = try Hex.parse(c.0)
@@ -31,9 +33,42 @@ import X86Emulator
         #expect(fast.length == full.length && fast.vector == full.vector, "\(c.0): fast path and full search agree")
     }
 
+    /// #UD from an extension this CPU lacks is not compared; an extension it has is. The
+    /// expectations come from CPUID, so the test holds on any host.
+    @Test func missingExtensionsAreNotCompared() throws {
+        let features = NativeFeatures()
+        let xop = try Hex.parse("8fe878cc c1 02".replacingOccurrences(of: " ", with: ""))  // vpcomb (XOP)
+        #expect(features.isaSet(xop, mode: .bits64) == "XOP")
+        let hasXOP = NativeFeatures.cpuHas(NativeFeatures.bits.first { $0.isaSet == "XOP" }!.bit)
+        let a = Self.length.decode(xop, mode: .bits64, vendor: .amd, address: 0)
+        if hasXOP {
+            #expect(a.valid && a.length == 6 && a.reason == nil, "\(a)")
+        } else {
+            #expect(features.missingExtension(xop, mode: .bits64) == "XOP")
+            #expect(a.reason == "not compared: XOP is not on this CPU (CPUID)", "\(a.reason ?? "-")")
+            #expect(Comparison(bytes: xop, mode: .bits64, vendor: .amd, oracles: [ProjectOracle(), Self.length]).agrees)
+        }
+        // SSE2 is on every x86-64 CPU: not in the table, never "missing".
+        #expect(features.missingExtension(try Hex.parse("660fefc0"), mode: .bits64) == nil)
+        // A reserved encoding that #UDs everywhere stays a verdict: 0f 0b (ud2) is decoded, #UD.
+        #expect(features.missingExtension(try Hex.parse("0f0b"), mode: .bits64) == nil)
+    }
+
+    /// The other vendor's rules are compared only where they agree with this CPU's vendor.
+    @Test func otherVendorIsComparedWhereTheRulesAgree() throws {
+        let host: Vendor = HostCPU.current.isAMD ? .amd : .intel
+        let other: Vendor = host == .amd ? .intel : .amd
+        let branch = try Hex.parse("66e82e1b88e6")
+        let a = Self.length.decode(branch, mode: .bits64, vendor: other, address: 0)
+        #expect(a.reason?.hasPrefix("not compared: vendor-dependent") == true, "\(a.reason ?? "-")")
+        let add = try Hex.parse("4801c8")
+        let b = Self.length.decode(add, mode: .bits64, vendor: other, address: 0)
+        #expect(b.valid && b.length == 3 && b.reason == nil)
+    }
+
     @Test func lengthOracleOnAMDBranchAndOtherModes() throws {
         let bytes = try Hex.parse("66e82e1b88e6")
-        let a = Self.length.decode(bytes, mode: .bits64, vendor: .intel, address: 0)
+        let a = Self.length.decode(bytes, mode: .bits64, vendor: .amd, address: 0)
         #expect(a.valid && a.length == 4, "66-prefixed call is rel16 on this AMD CPU")
         let b = Self.length.decode(bytes, mode: .bits32, vendor: .intel, address: 0)
         #expect(b.reason?.hasPrefix("not compared") == true, "32-bit mode: not compared")

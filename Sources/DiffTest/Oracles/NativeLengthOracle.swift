@@ -19,12 +19,15 @@ import X86Decoder
 ///   length equals the project's, mnemonic and operands are copied from the project's answer
 ///   (the CPU does not report them), so only validity and length can differ;
 /// - invalid ("#UD after N bytes") when the CPU raised #UD, except UD0/UD1/UD2 that the project
-///   decodes at the same length (they are defined to raise it);
+///   decodes at N bytes or more (they are defined to raise it, possibly before their ModRM);
 /// - invalid ("longer than 15 bytes (#GP)") when the 15-byte probe raises #GP: at CPL3 the CPU
 ///   cannot tell us apart a too-long instruction and a 15-byte one that #GPs (both are #GP(0)
 ///   with all 15 bytes fetched); the second is rare enough to be a known limitation;
 /// - invalid ("truncated: …") when the CPU reads past the end of the buffer (the probe pads it
 ///   with zeros, so what it measured is not the buffer's instruction);
+/// - not compared: #UD on an instruction of an extension this CPU lacks (NativeFeatures: Zydis'
+///   ISA set and the extension's CPUID bit), and, for the other vendor than this CPU's, bytes
+///   whose validity or length the vendor rules change (`66 e8 …`);
 /// - 16/32-bit mode, or a probe that hung or killed the child: the project's own answer with a
 ///   `reason` that starts with "not compared", so nothing is counted against either side.
 public final class NativeLengthOracle: DecodeOracle {
@@ -89,9 +92,27 @@ public final class NativeLengthOracle: DecodeOracle {
     public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, address: UInt64) -> DecodeAnswer {
         let project = ProjectOracle().decode(bytes, mode: mode, vendor: vendor, address: address)
         guard NativePolicy.runs(mode) else { return Self.notCompared(project, NativePolicy.notComparedMode) }
+        // This CPU speaks for its own vendor: where the vendors' rules give other lengths
+        // (`66 e8 …`: 6 bytes on Intel, 4 on AMD), the other vendor is not compared.
+        let hostVendor: Vendor = cpu.isAMD ? .amd : .intel
+        if vendor != hostVendor {
+            let host = ProjectOracle().decode(bytes, mode: mode, vendor: hostVendor, address: address)
+            if host.valid != project.valid || host.length != project.length {
+                return Self.notCompared(project, "not compared: vendor-dependent length (vendor \(vendor.rawValue), this CPU is \(hostVendor.rawValue))")
+            }
+        }
         let p = probe(bytes, predicted: X86Decoder(mode: mode, vendor: vendor).decode(Array(bytes.prefix(15))).instruction)
-        return Self.answer(p, bytes: bytes, project: project)
+        let answer = Self.answer(p, bytes: bytes, project: project)
+        // #UD from an extension this CPU lacks says nothing about the decoder.
+        if project.valid, !answer.valid, answer.reason?.hasPrefix("#UD") == true,
+           let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode) {
+            return Self.notCompared(project, "not compared: \(missing) is not on this CPU (CPUID)")
+        }
+        return answer
     }
+
+    /// Extensions this CPU lacks (3DNow!, XOP, AVX512-FP16 … on Zen 4).
+    let features = NativeFeatures()
 
     /// The answer for a probe, given the project's answer for the same bytes.
     public static func answer(_ p: Probe, bytes: [UInt8], project: DecodeAnswer) -> DecodeAnswer {
@@ -104,7 +125,12 @@ public final class NativeLengthOracle: DecodeOracle {
         if length == 15 && p.vector == 13 { return .invalid(tooLongText) }
         let sameLength = project.valid && project.length == length
         if p.vector == 6 {
-            if sameLength, let m = project.mnemonic, ["ud0", "ud1", "ud2"].contains(m) { return project }
+            // UD0/UD1/UD2 are defined to raise #UD; a CPU may raise it before it fetches their
+            // ModRM (Zen 4: `f2 0f b9 61 ff`, UD1, #UD after 3 bytes), which says nothing
+            // against the length.
+            if project.valid, let n = project.length, length <= n, let m = project.mnemonic, ["ud0", "ud1", "ud2"].contains(m) {
+                return project
+            }
             return .invalid("#UD after \(length) bytes")
         }
         if sameLength { return project }

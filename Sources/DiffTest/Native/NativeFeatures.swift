@@ -1,0 +1,109 @@
+import CNativeSandbox
+import CZydis
+import X86Decoder
+
+/// Which instruction-set extensions this CPU lacks, for the native oracles: a CPU raises #UD
+/// for every instruction of an extension it does not implement (Zen 4: 3DNow!, XOP, FMA4, TBM,
+/// AVX512-FP16, AMX, Key Locker …), so its verdict on such bytes says nothing about the
+/// decoder. The extension of a buffer is Zydis' ISA set (`meta.isa_set`: a fact Zydis records
+/// per form), the presence of the extension is the CPUID bit the SDM / APM name for it.
+/// Extensions without an entry here count as present (their #UD stays a finding).
+/// One instance per thread (it owns a Zydis decoder per mode).
+public final class NativeFeatures {
+    /// A CPUID feature bit: leaf, subleaf, register (0 EAX, 1 EBX, 2 ECX, 3 EDX), bit.
+    public struct Bit: Sendable, Equatable {
+        public var leaf: UInt32
+        public var subleaf: UInt32
+        public var register: Int
+        public var bit: Int
+    }
+
+    /// Zydis ISA-set name prefix -> the CPUID bit of the extension (SDM Vol. 2 "CPUID", APM
+    /// Vol. 3 appendix E). Longest prefixes first where they nest.
+    public static let bits: [(isaSet: String, name: String, bit: Bit)] = [
+        ("AMD3DNOW", "3DNow!", Bit(leaf: 0x8000_0001, subleaf: 0, register: 3, bit: 31)),
+        ("XOP", "XOP", Bit(leaf: 0x8000_0001, subleaf: 0, register: 2, bit: 11)),
+        ("FMA4", "FMA4", Bit(leaf: 0x8000_0001, subleaf: 0, register: 2, bit: 16)),
+        ("TBM", "TBM", Bit(leaf: 0x8000_0001, subleaf: 0, register: 2, bit: 21)),
+        ("LWP", "LWP", Bit(leaf: 0x8000_0001, subleaf: 0, register: 2, bit: 15)),
+        ("SSE4A", "SSE4A", Bit(leaf: 0x8000_0001, subleaf: 0, register: 2, bit: 6)),
+        ("AVX512_FP16", "AVX512-FP16", Bit(leaf: 7, subleaf: 0, register: 3, bit: 23)),
+        ("AVX512_4FMAPS", "AVX512-4FMAPS", Bit(leaf: 7, subleaf: 0, register: 3, bit: 3)),
+        ("AVX512_4VNNIW", "AVX512-4VNNIW", Bit(leaf: 7, subleaf: 0, register: 3, bit: 2)),
+        ("AVX512_VP2INTERSECT", "AVX512-VP2INTERSECT", Bit(leaf: 7, subleaf: 0, register: 3, bit: 8)),
+        ("AVX512ER", "AVX512ER", Bit(leaf: 7, subleaf: 0, register: 1, bit: 27)),
+        ("AVX512PF", "AVX512PF", Bit(leaf: 7, subleaf: 0, register: 1, bit: 26)),
+        ("AVX512_BF16", "AVX512-BF16", Bit(leaf: 7, subleaf: 1, register: 0, bit: 5)),
+        ("AVX_VNNI", "AVX-VNNI", Bit(leaf: 7, subleaf: 1, register: 0, bit: 4)),
+        ("AMX_TILE", "AMX-TILE", Bit(leaf: 7, subleaf: 0, register: 3, bit: 24)),
+        ("AMX_BF16", "AMX-BF16", Bit(leaf: 7, subleaf: 0, register: 3, bit: 22)),
+        ("AMX_INT8", "AMX-INT8", Bit(leaf: 7, subleaf: 0, register: 3, bit: 25)),
+        ("KEYLOCKER_WIDE", "Key Locker (wide)", Bit(leaf: 0x19, subleaf: 0, register: 1, bit: 2)),
+        ("KEYLOCKER", "Key Locker", Bit(leaf: 7, subleaf: 0, register: 2, bit: 23)),
+        ("MPX", "MPX", Bit(leaf: 7, subleaf: 0, register: 1, bit: 14)),
+        ("PREFETCHWT1", "PREFETCHWT1", Bit(leaf: 7, subleaf: 0, register: 2, bit: 0)),
+        ("UINTR", "UINTR", Bit(leaf: 7, subleaf: 0, register: 3, bit: 5)),
+        ("SERIALIZE", "SERIALIZE", Bit(leaf: 7, subleaf: 0, register: 3, bit: 14)),
+        ("TSX_LDTRK", "TSXLDTRK", Bit(leaf: 7, subleaf: 0, register: 3, bit: 16)),
+        ("HRESET", "HRESET", Bit(leaf: 7, subleaf: 1, register: 0, bit: 22)),
+        ("ENQCMD", "ENQCMD", Bit(leaf: 7, subleaf: 0, register: 2, bit: 29)),
+        ("WAITPKG", "WAITPKG", Bit(leaf: 7, subleaf: 0, register: 2, bit: 5)),
+        ("CLDEMOTE", "CLDEMOTE", Bit(leaf: 7, subleaf: 0, register: 2, bit: 25)),
+        ("RTM", "RTM", Bit(leaf: 7, subleaf: 0, register: 1, bit: 11)),
+        ("VTX", "VMX", Bit(leaf: 1, subleaf: 0, register: 2, bit: 5)),
+        ("SMX", "SMX", Bit(leaf: 1, subleaf: 0, register: 2, bit: 6)),
+        ("MOVDIR", "MOVDIRI/MOVDIR64B", Bit(leaf: 7, subleaf: 0, register: 2, bit: 27)),
+    ]
+
+    private let decoders: UnsafeMutablePointer<ZydisDecoder>
+    /// Presence of each entry of `bits` on this CPU, in order.
+    public let present: [Bool]
+
+    public init() {
+        decoders = .allocate(capacity: 3)
+        for (k, mode) in [Mode.bits16, .bits32, .bits64].enumerated() {
+            let machine = mode == .bits64 ? ZYDIS_MACHINE_MODE_LONG_64 : mode == .bits32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16
+            let stack = mode == .bits64 ? ZYDIS_STACK_WIDTH_64 : mode == .bits32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16
+            _ = ZydisDecoderInit(decoders + k, machine, stack)
+            _ = ZydisDecoderEnableMode(decoders + k, ZYDIS_DECODER_MODE_KNC, 0)
+        }
+        present = Self.bits.map { Self.cpuHas($0.bit) }
+    }
+
+    deinit { decoders.deallocate() }
+
+    static func cpuid(_ leaf: UInt32, _ subleaf: UInt32) -> [UInt32] {
+        var out: [UInt32] = [0, 0, 0, 0]
+        out.withUnsafeMutableBufferPointer { cnativesandbox_cpuid(leaf, subleaf, $0.baseAddress) }
+        return out
+    }
+
+    /// The CPUID bit is set (and its leaf exists).
+    public static func cpuHas(_ b: Bit) -> Bool {
+        let top = cpuid(b.leaf & 0x8000_0000, 0)[0]
+        guard b.leaf <= top else { return false }
+        return cpuid(b.leaf, b.subleaf)[b.register] >> UInt32(b.bit) & 1 == 1
+    }
+
+    /// Zydis' ISA-set name for the first instruction of `bytes` (`AVX512_FP16_128`), if it
+    /// decodes them.
+    public func isaSet(_ bytes: [UInt8], mode: Mode) -> String? {
+        let d = decoders + (mode == .bits16 ? 0 : mode == .bits32 ? 1 : 2)
+        var instruction = ZydisDecodedInstruction()
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            guard let base = raw.baseAddress else { return false }
+            return ZydisDecoderDecodeInstruction(d, nil, base, raw.count, &instruction) & 0x8000_0000 == 0
+        }
+        guard ok, let text = ZydisISASetGetString(instruction.meta.isa_set) else { return nil }
+        return String(cString: text)
+    }
+
+    /// The name of the extension `bytes` belong to when this CPU lacks it (`XOP`), else nil.
+    public func missingExtension(_ bytes: [UInt8], mode: Mode) -> String? {
+        guard let set = isaSet(bytes, mode: mode) else { return nil }
+        for (k, entry) in Self.bits.enumerated() where set.hasPrefix(entry.isaSet) {
+            return present[k] ? nil : entry.name
+        }
+        return nil
+    }
+}
