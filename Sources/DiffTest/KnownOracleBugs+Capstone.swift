@@ -266,7 +266,7 @@ extension KnownOracleBugs {
     /// Instructions Capstone 4.0.2 does not decode (measured with the project's encodings).
     static let capstoneUnknownMnemonics: Set<String> = [
         "enclv", "pconfig", "wrmsrns", "rdmsrlist", "wrmsrlist", "serialize", "rdpkru", "wrpkru", "monitorx", "mwaitx",
-        "clzero", "rdpru", "invlpgb", "tlbsync", "mcommit", "rmpadjust", "rmpupdate", "psmash", "pvalidate", "rmpquery",
+        "clzero", "rdpru", "invlpgb", "tlbsync", "mcommit", "rmpadjust", "rmpupdate", "psmash", "pvalidate", "rmpquery", "rmpread",
         "movdiri", "movdir64b", "enqcmd", "enqcmds", "incsspd", "incsspq", "saveprevssp", "rstorssp", "setssbsy", "wrssd", "wrssq", "wrussd",
         "wrussq", "ptwrite", "umonitor", "umwait", "tpause", "xsusldtrk", "xresldtrk", "hreset", "uiret", "testui", "clui", "stui", "gf2p8affineqb",
         "gf2p8affineinvqb", "gf2p8mulb", "lkgs", "tdcall", "seamcall", "seamret", "seamops", "aesenc128kl", "aesdec128kl",
@@ -324,7 +324,8 @@ extension KnownOracleBugs {
             field: "length", control: .init("6741c268b0031153", .bits64),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard mode == .bits64, p.has(0x67), !p.has(0x66), p.rexW else { return false }
+                // With a 66 too where the 67 is the byte next to the REX.W (66 48 67 48 e8 …: rel16 for rel32).
+                guard mode == .bits64, p.has(0x67), !p.has(0x66) || p.capstoneSelector == 0x67, p.rexW else { return false }
                 // 67 4c c2 c4 e1 1f: the 4 immediate bytes Capstone wants are not there.
                 if field == "valid" && p.at(0) == 0xC2 && !answer.valid && bytes.count < p.opcode + 5 {
                     return others.agreedLength == p.opcode + 3

@@ -74,7 +74,12 @@ extension KnownOracleBugs {
                 let p = PrefixScan(bytes, mode)
                 guard mode == .bits64, let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm),
                       m.mod == 0, m.rm == 5 else { return false }
-                if field == "valid" { return !answer.valid && others.accepted }
+                if field == "valid" && !answer.valid { return others.accepted }
+                // Capstone's [rbp] fits the buffer, the disp32 does not (67 26 62 b1 fd 0f 28 25 60).
+                if field == "valid", let length = answer.length {
+                    return length == p.opcode + op.modrm + 1 && bytes.count < length + 4 && others.rejected(for: ["truncated", "no-more-data"])
+                        && others.rejected
+                }
                 return field == "length" && others.agreedLength.map { answer.length == $0 - 4 } == true
             }),
         KnownOracleBug(
@@ -170,8 +175,10 @@ extension KnownOracleBugs {
                       let m0 = answer.operands[0].register, let m1 = answer.operands[1].register,
                       let t0 = project.operands[0].register, let t1 = project.operands[1].register,
                       m1.hasPrefix("k"), t1.hasPrefix("k"), let v = registerNumber(m0), let w = registerNumber(t0) else { return false }
+                // EVEX.X may add 16 to Capstone's register on top (62 b2 7e 08 28 d0: xmm16, k2 for xmm2, k0;
+                // capstone-evex-x-in-register-operand).
                 return v.0 == w.0 && v.1 != w.1 && v.1 % 8 == Int(t1.dropFirst()) && w.1 % 8 == Int(m1.dropFirst())
-                    && v.1 / 8 == w.1 / 8 && peerSidesWithProject(others, field)
+                    && peerSidesWithProject(others, field)
             }),
         KnownOracleBug(
             id: "capstone-prefetch-gather-mask-operand", oracle: "capstone",
@@ -260,6 +267,15 @@ extension KnownOracleBugs {
                 field == "valid" && answer.valid && answer.mnemonic == "pcommit" && others.rejected
             }),
         KnownOracleBug(
+            id: "capstone-erets-eretu-as-clac", oracle: "capstone", summary: "decodes ERETS/ERETU (f2/f3 0f 01 ca, FRED) as CLAC, ignoring the F2/F3",
+            example: .init("f20f01ca", .bits64), observed: .init(valid: true, length: 4, mnemonic: "clac"),
+            oracleSays: "clac (f2 0f 01 ca, f3 0f 01 ca, 66 f2 0f 01 ca)", truth: "erets / eretu (SDM: F2 0F 01 CA ERETS, F3 0F 01 CA ERETU; CLAC is NP 0F 01 CA)",
+            evidence: "Zydis 4.0.0 knows neither and rejects them (zydis-unknown-instructions). CPU (Zen 4, no FRED): f2 0f 01 ca #UD (0f 01 ca, CLAC, #UD at CPL3 too).",
+            field: "mnemonic", control: .init("0f01ca", .bits64),
+            matches: { _, _, _, answer, others, field in
+                field == "mnemonic" && answer.mnemonic == "clac" && ["erets", "eretu"].contains(others["project"]?.mnemonic ?? "")
+            }),
+        KnownOracleBug(
             id: "capstone-vmgexit-as-vmmcall", oracle: "capstone", summary: "decodes VMGEXIT (f3 0f 01 d9) as VMMCALL",
             example: .init("f30f01d9", .bits64), observed: .init(valid: true, length: 4, mnemonic: "vmmcall"),
             oracleSays: "vmmcall (every mode)", truth: "vmgexit (APM Vol. 3: VMGEXIT is F3 0F 01 D9, the SEV-ES guest exit; VMMCALL is 0F 01 D9)",
@@ -280,13 +296,13 @@ extension KnownOracleBugs {
                 field == "mnemonic" && answer.mnemonic == "vmmcall" && others["project"]?.mnemonic == "vmgexit"
             }),
         KnownOracleBug(
-            id: "zydis-rmpquery-as-rdpru", oracle: "zydis", summary: "decodes RMPQUERY (f3 0f 01 fd) as RDPRU, ignoring the F3",
+            id: "zydis-rmpquery-as-rdpru", oracle: "zydis", summary: "decodes RMPQUERY (f3 0f 01 fd) and RMPREAD (f2 0f 01 fd) as RDPRU, ignoring the F3/F2",
             example: .init("f30f01fd", .bits64), observed: .init(valid: true, length: 4, mnemonic: "rdpru"),
-            oracleSays: "rdpru (4 bytes; 2e f3 2e 0f 01 fd …: likewise)", truth: "rmpquery (APM Vol. 3: RMPQUERY is F3 0F 01 FD, SEV-SNP; RDPRU is NP 0F 01 FD)",
+            oracleSays: "rdpru (4 bytes; 2e f3 2e 0f 01 fd …, f2 f2 f2 67 65 26 48 0f 01 fd: likewise)", truth: "rmpquery (APM Vol. 3: RMPQUERY is F3 0F 01 FD, RMPREAD F2 0F 01 FD, SEV-SNP; RDPRU is NP 0F 01 FD)",
             evidence: "Capstone: invalid (it knows neither, capstone-unknown-instructions). Zydis 4.0.0 does not know RMPQUERY and treats F3 as a REP prefix it may ignore. CPU (Zen 4): f3 0f 01 fd #UD after 4 bytes (no SNP host here; 0f 01 fd #UD as well: RDPRU is off in this VM).",
             field: "mnemonic", control: .init("0f01fd", .bits64),
             matches: { _, _, _, answer, others, field in
-                field == "mnemonic" && answer.mnemonic == "rdpru" && others["project"]?.mnemonic == "rmpquery"
+                field == "mnemonic" && answer.mnemonic == "rdpru" && ["rmpquery", "rmpread"].contains(others["project"]?.mnemonic ?? "")
             }),
         KnownOracleBug(
             id: "zydis-notrack-drops-ds-override", oracle: "zydis",

@@ -85,6 +85,12 @@ extension OracleTests {
             ("zydis-rmpquery-as-rdpru", .init("2ef32e0f01fd6209ed0fe009f381d4", .bits64, .amd), "mnemonic"),
             ("zydis-vmgexit-as-vmmcall", .init("f3670f01d9c9", .bits16), "mnemonic"),
             ("zydis-notrack-drops-ds-override", .init("2e2e2e3eff62252e2e2ef30f38", .bits16), "operand.segment"),
+            ("capstone-67-rex-w-as-66", .init("66486748e88f78cc000000", .bits64, .amd), "length"),
+            ("capstone-evex-x-rip-relative", .init("672662b1fd0f282560", .bits64), "valid"),
+            ("capstone-vpmovm2-operands-swapped", .init("62b27e0828d0", .bits64), "operand.register"),
+            ("zydis-rmpquery-as-rdpru", .init("f2f2f2676526480f01fd8f", .bits64, .amd), "mnemonic"),
+            ("capstone-erets-eretu-as-clac", .init("66f20f01cadf", .bits64), "mnemonic"),
+            ("zydis-67-rex-b-sib-no-base", .init("65f267410f7d2ce54a4f32e823", .bits64, .amd), "operand.base"),
         ]
 
         @Test(arguments: shapes.indices) func entryExplainsShape(_ i: Int) throws {
