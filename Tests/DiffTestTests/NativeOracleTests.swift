@@ -48,6 +48,10 @@ import X86Emulator
             #expect(a.reason == "not compared: XOP is not on this CPU (CPUID)", "\(a.reason ?? "-")")
             #expect(Comparison(bytes: xop, mode: .bits64, vendor: .amd, oracles: [ProjectOracle(), Self.length]).agrees)
         }
+        // Shadow-stack writes #UD in the sandbox (shadow stacks off) on any CPU.
+        let wrss = try Hex.parse("4a0f38f6453c")
+        #expect(features.missingExtension(wrss, mode: .bits64) == "CET shadow stacks (off in the sandbox)")
+        #expect(Self.length.decode(wrss, mode: .bits64, vendor: .amd, address: 0).reason?.hasPrefix("not compared") == true)
         // SSE2 is on every x86-64 CPU: not in the table, never "missing".
         #expect(features.missingExtension(try Hex.parse("660fefc0"), mode: .bits64) == nil)
         // A reserved encoding that #UDs everywhere stays a verdict: 0f 0b (ud2) is decoded, #UD.

@@ -98,9 +98,17 @@ public final class NativeFeatures {
         return String(cString: text)
     }
 
-    /// The name of the extension `bytes` belong to when this CPU lacks it (`XOP`), else nil.
+    /// Extensions the sandbox leaves switched off even where the CPU has them: CET shadow-stack
+    /// instructions (WRSS, WRUSS, SETSSBSY …) raise #UD unless the OS enables shadow stacks for
+    /// the process, and the sandbox's child does not ask for them (its ENDBR, RDSSP and INCSSP
+    /// are NOPs then and never #UD, so they stay compared).
+    public static let offInSandbox: [(isaSet: String, name: String)] = [("CET", "CET shadow stacks (off in the sandbox)")]
+
+    /// The name of the extension `bytes` belong to when this CPU lacks it (`XOP`), or when the
+    /// sandbox keeps it off, else nil.
     public func missingExtension(_ bytes: [UInt8], mode: Mode) -> String? {
         guard let set = isaSet(bytes, mode: mode) else { return nil }
+        for entry in Self.offInSandbox where set.hasPrefix(entry.isaSet) { return entry.name }
         for (k, entry) in Self.bits.enumerated() where set.hasPrefix(entry.isaSet) {
             return present[k] ? nil : entry.name
         }

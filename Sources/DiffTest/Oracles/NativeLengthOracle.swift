@@ -102,13 +102,12 @@ public final class NativeLengthOracle: DecodeOracle {
             }
         }
         let p = probe(bytes, predicted: X86Decoder(mode: mode, vendor: vendor).decode(Array(bytes.prefix(15))).instruction)
-        let answer = Self.answer(p, bytes: bytes, project: project)
-        // #UD from an extension this CPU lacks says nothing about the decoder.
-        if project.valid, !answer.valid, answer.reason?.hasPrefix("#UD") == true,
-           let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode) {
+        // #UD from an extension this CPU lacks says nothing about the decoder, whatever length
+        // the CPU read before raising it (Zen 4 reads `0f 78 /r`, VMREAD, 2 bytes further).
+        if project.valid, p.killed == nil, p.vector == 6, let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode) {
             return Self.notCompared(project, "not compared: \(missing) is not on this CPU (CPUID)")
         }
-        return answer
+        return Self.answer(p, bytes: bytes, project: project)
     }
 
     /// Extensions this CPU lacks (3DNow!, XOP, AVX512-FP16 … on Zen 4).
