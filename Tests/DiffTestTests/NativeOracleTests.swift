@@ -58,6 +58,22 @@ import X86Emulator
         #expect(features.missingExtension(try Hex.parse("0f0b"), mode: .bits64) == nil)
     }
 
+    /// A prepared batch answers exactly what one-by-one probes answer.
+    @Test func preparedBatchAnswersLikeSingleProbes() throws {
+        let factory = CaseFactory(seed: 11, mode: .bits64, vendor: .intel, kinds: [.random, .structured])
+        let cases = (0..<UInt64(300)).compactMap { factory.make(at: $0) }
+        let batched = try NativeLengthOracle()
+        batched.prepare(cases)
+        var differing = 0
+        for c in cases {
+            let a = batched.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            let b = Self.length.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            #expect(a == b, "\(Hex.string(c.bytes)): batch \(a), single \(b)")
+            if a != ProjectOracle().decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0) { differing += 1 }
+        }
+        #expect(differing > 0, "the cases should include some the CPU answers differently from the project's answer")
+    }
+
     /// The other vendor's rules are compared only where they agree with this CPU's vendor.
     @Test func otherVendorIsComparedWhereTheRulesAgree() throws {
         let host: Vendor = HostCPU.current.isAMD ? .amd : .intel

@@ -41,12 +41,17 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
         let minimizer: Minimizer
         var found: [(slot: Int, findings: [Finding])] = []
         var takenChunks = 0
+        /// The cases of the chunk being checked (reused).
+        var chunk: [Case] = []
+        /// Some oracle answers in batches (`CaseChecker.prepare`): the native sandbox.
+        let batchesOracles: Bool
         /// Exemplars of signatures first seen (in this worker's slice) in this batch, minimized
         /// here, keyed by signature; the coordinator takes the one of the lowest index.
         var exemplars: [Signature: (slot: Int, exemplar: Finding, original: Finding?)] = [:]
         init(_ checker: any CaseChecker, minimizeSteps: Int) {
             self.checker = checker
             minimizer = Minimizer(checker: checker, maxSteps: minimizeSteps)
+            batchesOracles = (checker as? DecodeChecker)?.others.contains { $0 is BatchDecodeOracle } == true
         }
     }
 
@@ -114,15 +119,19 @@ public final class Campaign: @unchecked Sendable {  // run() on one thread; work
                         let k = jobs == 1 ? worker.takenChunks : self.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
                         worker.takenChunks += 1
                         guard k < chunks else { break }
-                        for j in (k * Self.chunkSize)..<min(n, (k + 1) * Self.chunkSize) {
+                        let range = (k * Self.chunkSize)..<min(n, (k + 1) * Self.chunkSize)
+                        worker.chunk.removeAll(keepingCapacity: true)
+                        for j in range {
                             let index = self.config.index(ofCase: base + UInt64(j))
-                            let c: Case
                             if let bytes = slots[j] {
-                                c = Case(mode: self.config.mode, vendor: self.config.vendor, bytes: bytes,
-                                         origin: .init(generator: "tunnel", seed: self.config.seed, index: index))
+                                worker.chunk.append(Case(mode: self.config.mode, vendor: self.config.vendor, bytes: bytes,
+                                                         origin: .init(generator: "tunnel", seed: self.config.seed, index: index)))
                             } else {
-                                c = self.factory.make(at: index)!
+                                worker.chunk.append(self.factory.make(at: index)!)
                             }
+                        }
+                        if worker.batchesOracles { worker.checker.prepare(worker.chunk) }
+                        for (j, c) in zip(range, worker.chunk) {
                             let fs = worker.checker.check(c, withAnswers: false)
                             guard !fs.isEmpty else { continue }
                             worker.found.append((j, fs))

@@ -11,9 +11,27 @@ public protocol CaseChecker: AnyObject {
     func check(_ c: Case, withAnswers: Bool) -> [Finding]
     /// The finding of `c` with `signature`, or nil (same answer as filtering `check`).
     func reproduce(_ c: Case, signature: Signature) -> Finding?
+    /// Called with the cases about to be checked (a campaign chunk), so that oracles with a
+    /// per-call cost (the native sandbox's round trip) can answer them in one batch. Answers
+    /// must not change: it only moves work.
+    func prepare(_ cases: [Case])
 }
 
-extension DecodeChecker: CaseChecker {}
+extension CaseChecker {
+    public func prepare(_ cases: [Case]) {}
+}
+
+/// A decode oracle that answers a batch of buffers at once (see `CaseChecker.prepare`); its
+/// `decode` then answers those buffers from the batch.
+public protocol BatchDecodeOracle: DecodeOracle {
+    func prepare(_ cases: [Case])
+}
+
+extension DecodeChecker: CaseChecker {
+    public func prepare(_ cases: [Case]) {
+        for o in others { (o as? BatchDecodeOracle)?.prepare(cases) }
+    }
+}
 
 public enum CaseCheckers {
     /// A decode checker, or an execution checker when every name is an execution oracle

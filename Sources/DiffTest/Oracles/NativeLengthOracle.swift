@@ -30,7 +30,7 @@ import X86Decoder
 ///   whose validity or length the vendor rules change (`66 e8 …`);
 /// - 16/32-bit mode, or a probe that hung or killed the child: the project's own answer with a
 ///   `reason` that starts with "not compared", so nothing is counted against either side.
-public final class NativeLengthOracle: DecodeOracle {
+public final class NativeLengthOracle: BatchDecodeOracle {
     public let name = "native-length"
     public let cpu = HostCPU.current
     public var version: String { cpu.description }
@@ -90,7 +90,50 @@ public final class NativeLengthOracle: DecodeOracle {
     }
 
     public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, address: UInt64) -> DecodeAnswer {
+        if address == 0, let answer = prepared[PreparedKey(bytes: bytes, mode: mode, vendor: vendor)] { return answer }
         let project = ProjectOracle().decode(bytes, mode: mode, vendor: vendor, address: address)
+        if let settled = settle(bytes, mode: mode, vendor: vendor, address: address, project: project) { return settled }
+        let p = probe(bytes, predicted: X86Decoder(mode: mode, vendor: vendor).decode(Array(bytes.prefix(15))).instruction)
+        return answer(p, bytes: bytes, mode: mode, project: project)
+    }
+
+    /// Answers of the last `prepare`, by buffer (decoded at address 0).
+    private var prepared: [PreparedKey: DecodeAnswer] = [:]
+
+    struct PreparedKey: Hashable {
+        var bytes: [UInt8]
+        var mode: Mode
+        var vendor: Vendor
+    }
+
+    /// Probes a campaign chunk in batches of the sandbox's size (one round trip per batch, not
+    /// per case); `decode` then answers these buffers from the batch, exactly as it would have
+    /// one by one (the same probes, the same rules).
+    public func prepare(_ cases: [Case]) {
+        prepared.removeAll(keepingCapacity: true)
+        var batch: [[UInt8]] = []
+        var predicted: [Instruction?] = []
+        var owners: [(key: PreparedKey, project: DecodeAnswer)] = []
+        for c in cases where c.state == nil {
+            let key = PreparedKey(bytes: c.bytes, mode: c.mode, vendor: c.vendor)
+            let project = ProjectOracle().decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            if let settled = settle(c.bytes, mode: c.mode, vendor: c.vendor, address: 0, project: project) {
+                prepared[key] = settled
+                continue
+            }
+            batch.append(c.bytes)
+            predicted.append(X86Decoder(mode: c.mode, vendor: c.vendor).decode(Array(c.bytes.prefix(15))).instruction)
+            owners.append((key, project))
+        }
+        guard !batch.isEmpty else { return }
+        probe(batch: batch, predicted: { predicted[$0] }) { i, p in
+            prepared[owners[i].key] = answer(p, bytes: owners[i].key.bytes, mode: owners[i].key.mode, project: owners[i].project)
+        }
+    }
+
+    /// The answer without a probe, when there is one: not compared in 16/32-bit mode, or for the
+    /// other vendor's rules where they change the validity or length.
+    private func settle(_ bytes: [UInt8], mode: Mode, vendor: Vendor, address: UInt64, project: DecodeAnswer) -> DecodeAnswer? {
         guard NativePolicy.runs(mode) else { return Self.notCompared(project, NativePolicy.notComparedMode) }
         // This CPU speaks for its own vendor: where the vendors' rules give other lengths
         // (`66 e8 …`: 6 bytes on Intel, 4 on AMD), the other vendor is not compared.
@@ -101,7 +144,11 @@ public final class NativeLengthOracle: DecodeOracle {
                 return Self.notCompared(project, "not compared: vendor-dependent length (vendor \(vendor.rawValue), this CPU is \(hostVendor.rawValue))")
             }
         }
-        let p = probe(bytes, predicted: X86Decoder(mode: mode, vendor: vendor).decode(Array(bytes.prefix(15))).instruction)
+        return nil
+    }
+
+    /// The answer for a probe of `bytes`.
+    private func answer(_ p: Probe, bytes: [UInt8], mode: Mode, project: DecodeAnswer) -> DecodeAnswer {
         // #UD from an extension this CPU lacks says nothing about the decoder, whatever length
         // the CPU read before raising it (Zen 4 reads `0f 78 /r`, VMREAD, 2 bytes further).
         if project.valid, p.killed == nil, p.vector == 6, let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode) {
