@@ -64,23 +64,27 @@ extension KnownOracleBugs {
             }),
         KnownOracleBug(
             id: "capstone-evex-x-rip-relative", oracle: "capstone",
-            summary: "misreads EVEX RIP-relative memory operands (mod 00, rm 101) when EVEX.X is set (X̄ = 0): invalid, or with 67 [rbp] without displacement",
+            summary: "misreads EVEX SIB and RIP-relative memory operands when EVEX.X is set (X̄ = 0): invalid, or with 67 a base register (r12, rbp) without the SIB byte or disp32",
             example: .init("6762b1fd48290505056667", .bits64), observed: .init(valid: true, length: 7, mnemonic: "vmovapd"),
-            oracleSays: "vmovapd zmmword ptr ss:[rbp], zmm0, 7 bytes (67 62 b1 fd 48 29 05 …); without the 67 (62 b1 fd 48 29 05 …): invalid (counted as capstone-unknown-evex-forms)",
+            oracleSays: "vmovapd zmmword ptr ss:[rbp], zmm0, 7 bytes (67 62 b1 fd 48 29 05 …); 67 62 01 fd 28 fd 54 55: vpaddw …, [r12 + 0x550], 8 bytes (no SIB); without the 67 (62 b1 fd 48 29 05 …): invalid (counted as capstone-unknown-evex-forms)",
             truth: "vmovapd zmmword ptr [eip + 0x67660505], zmm0, 11 bytes: EVEX.X extends SIB.index only; without a SIB byte mod 00 rm 101 is RIP-relative (67: EIP-relative) with a disp32 (SDM 2.2.1.6)",
             evidence: "Zydis: the project's instruction and length. CPU (Zen 4): 62 b1 fd 48 29 05 05 05 66 67 and 67 62 b1 fd 48 29 05 05 05 66 67 execute with 10 and 11 bytes. Capstone gets 62 f1 fd 48 29 05 … (X̄ = 1) right.",
             field: "length", control: .init("6762f1fd48290505056667", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard mode == .bits64, let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm),
-                      m.mod == 0, m.rm == 5 else { return false }
+                guard mode == .bits64, let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod != 3,
+                      m.rm == 4 || (m.mod == 0 && m.rm == 5) else { return false }
+                // The bytes Capstone leaves out: the SIB (and a SIB's disp32 with mod 00, base 101), or the
+                // RIP-relative disp32.
+                let sibBase = p.at(op.modrm + 1).map { $0 & 7 }
+                let missing = m.rm == 4 ? 1 + (m.mod == 0 && sibBase == 5 ? 4 : 0) : 4
                 if field == "valid" && !answer.valid { return others.accepted }
-                // Capstone's [rbp] fits the buffer, the disp32 does not (67 26 62 b1 fd 0f 28 25 60).
+                // Capstone's form fits the buffer (or 15 bytes), the real one does not (67 26 62 b1 fd 0f 28 25 60).
                 if field == "valid", let length = answer.length {
-                    return length == p.opcode + op.modrm + 1 && bytes.count < length + 4 && others.rejected(for: ["truncated", "no-more-data"])
-                        && others.rejected
+                    return min(bytes.count, 15) < length + missing && others.rejected
+                        && others.rejected(for: ["truncated", "no-more-data", "too-long", "instruction-too-long"])
                 }
-                return field == "length" && others.agreedLength.map { answer.length == $0 - 4 } == true
+                return field == "length" && others.agreedLength.map { answer.length == $0 - missing } == true
             }),
         KnownOracleBug(
             id: "capstone-evex-scalar-ll-w1", oracle: "capstone",
@@ -92,7 +96,9 @@ extension KnownOracleBugs {
             field: "mnemonic", control: .init("62f2fd084f19", .bits64),
             matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard let e = p.evex, e.p1 & 0x80 != 0, e.p2 & 0x60 != 0, field == "mnemonic" || kind(field) == "operand.size",
+                // The GPR source of vcvtsi2sd/ss too (62 f1 ff 28 2a f2: edx for rdx).
+                guard let e = p.evex, e.p1 & 0x80 != 0, e.p2 & 0x60 != 0,
+                      field == "mnemonic" || kind(field) == "operand.size" || kind(field) == "operand.register",
                       peerSidesWithProject(others, field) else { return false }
                 var twin = bytes
                 twin[p.opcode + 2] &= 0x7F
@@ -202,8 +208,14 @@ extension KnownOracleBugs {
             evidence: "Zydis: zmm3. Capstone itself names a vector index where V' = 1 and the opposite error for ordinary memory (capstone-evex-v-prime-as-index).",
             field: "operand.index", control: .init("62d27d4a926c2500", .bits64),
             matches: { bytes, mode, _, answer, others, field in
-                guard let e = PrefixScan(bytes, mode).evex, e.p2 & 0x08 != 0, kind(field) == "operand.index",
-                      let mine = operand(answer, field)?.index, let theirs = operand(others["project"], field)?.index,
+                let p = PrefixScan(bytes, mode)
+                guard let e = p.evex, e.p2 & 0x08 != 0, kind(field) == "operand.index" || kind(field) == "operand.scale" else { return false }
+                // SIB.index 100b: no index at all to Capstone, and scale 1 (62 f2 7d 4c a3 2c 62: [rdx + zmm4*2]).
+                if let op = p.vectorOpcode, p.modrm(at: op.modrm)?.rm == 4, let sib = p.at(op.modrm + 1), (sib >> 3) & 7 == 4,
+                   let mine = operand(answer, field), mine.index == nil, operand(others["project"], field)?.index.map(registerNumber) != nil {
+                    return peerSidesWithProject(others, field)
+                }
+                guard kind(field) == "operand.index", let mine = operand(answer, field)?.index, let theirs = operand(others["project"], field)?.index,
                       Normalization.registerSize(mine).map({ $0 <= 8 }) == true, let t = registerNumber(theirs) else { return false }
                 let gprs = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"]
                 let number = mine.hasPrefix("r") && Int(mine.dropFirst().filter(\.isNumber)) != nil

@@ -55,11 +55,13 @@ extension PrefixScan {
     func capstoneTwin(operandSize: Bool, clearW: Bool = false) -> [UInt8] {
         var out: [UInt8] = operandSize ? [0x66] : []
         // A LOCK followed by F2/F3 is forgotten (Capstone keeps only the last of F0/F2/F3:
-        // 16-bit f0 f2 0f 78 e2 is vmread to it, with a LOCK that would make it invalid).
+        // 16-bit f0 f2 0f 78 e2 is vmread to it, with a LOCK that would make it invalid). Of a
+        // repeated prefix only the last stays (both read them alike), so that the added 66 or
+        // mandatory prefix does not push the twin past 15 bytes.
         let lastGroup1 = legacy.lastIndex { $0 == 0xF0 || $0 == 0xF2 || $0 == 0xF3 }
         out += legacy.indices.filter { k in
             let b = legacy[k]
-            return b != 0x66 && b != 0xF2 && b != 0xF3 && (b != 0xF0 || k == lastGroup1)
+            return b != 0x66 && b != 0xF2 && b != 0xF3 && (b != 0xF0 || k == lastGroup1) && !legacy[(k + 1)...].contains(b)
         }.map { legacy[$0] }
         if let m = capstoneMandatory { out.append(m) }
         // The REX bytes right before the opcode, all of them: with two or more Capstone takes no

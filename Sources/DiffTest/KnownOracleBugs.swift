@@ -101,13 +101,16 @@ public enum KnownOracleBugs {
                 // Outside 64-bit mode Capstone ignores EVEX.W1 as well (32-bit 62 f1 be 08 6f fb:
                 // vmovdqu32; capstone-evex-w-outside-64bit): that twin with W0 too.
                 var twin2 = twin
-                if p.evex != nil && mode != .bits64 { twin2[k] &= 0x7F }
+                if (p.evex != nil || p.vex3W != nil) && mode != .bits64 { twin2[k] &= 0x7F }
                 // In 16-bit mode Capstone also reads XOP map A's imm32 as 2 bytes (capstone-xop-a-imm32-16bit:
                 // 16-bit 8f ea 38 10 3f 67 2e, bextr with vvvv 0111b, 7 bytes for 9).
                 let short = mode == .bits16 && p.startsXop && p.at(1).map { $0 & 0x1F == 0x0A } == true ? 2 : 0
+                // And names the W1 form outside 64-bit mode (capstone-vex-w1-outside-64bit: 32-bit c4 e3 b9 16 00 ce
+                // is vpextrq to it, vpextrd to the project for the fixed twin).
                 return [twin, twin2].contains { b in
                     let t = projectAnswer(b + [UInt8](repeating: 0, count: short), mode, vendor)
-                    return t.valid && t.mnemonic == answer.mnemonic && t.length.map { $0 - short } == answer.length
+                    let name = t.mnemonic.map { mode != .bits64 && $0.hasSuffix("d") ? [$0, $0.dropLast() + "q"] : [$0] } ?? []
+                    return t.valid && name.contains(answer.mnemonic ?? "") && t.length.map { $0 - short } == answer.length
                 }
             }),
         KnownOracleBug(
