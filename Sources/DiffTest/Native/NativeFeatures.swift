@@ -53,6 +53,8 @@ public final class NativeFeatures {
         ("VTX", "VMX", Bit(leaf: 1, subleaf: 0, register: 2, bit: 5)),
         ("SMX", "SMX", Bit(leaf: 1, subleaf: 0, register: 2, bit: 6)),
         ("MOVDIR", "MOVDIRI/MOVDIR64B", Bit(leaf: 7, subleaf: 0, register: 2, bit: 27)),
+        ("SGX", "SGX", Bit(leaf: 7, subleaf: 0, register: 1, bit: 2)),
+        ("PT", "Intel PT (PTWRITE)", Bit(leaf: 7, subleaf: 0, register: 1, bit: 25)),
     ]
 
     private let decoders: UnsafeMutablePointer<ZydisDecoder>
