@@ -49,12 +49,20 @@ extension KnownOracleBugs {
             oracleSays: "vcvtss2usi r9, xmm13 (6 bytes): R' dropped, W ignored", truth: "#UD: only 16 general-purpose registers exist, EVEX.R' must be 1 (stored inverted)",
             evidence: "Zydis: invalid (bad-register). CPU (Zen 4): 62 41 7e 08 79 cd #UD after 6 bytes, while 62 71 7e 08 79 cd (R̄' = 1) runs as vcvtss2usi r9d, xmm5.",
             field: "valid", control: .init("62717e0879cd", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard field == "valid", answer.valid, let e = p.evex, e.p0 & 0x10 == 0,
-                      let r = answer.operands.first?.register, !r.hasPrefix("xmm"), !r.hasPrefix("ymm"), !r.hasPrefix("zmm"), !r.hasPrefix("k")
+                guard field == "valid", answer.valid, let e = p.evex, e.p0 & 0x10 == 0, others.rejected(for: ["bad-register", "reserved-register"])
                 else { return false }
-                return others.rejected(for: ["bad-register", "reserved-register"])
+                if let r = answer.operands.first?.register, !r.hasPrefix("xmm"), !r.hasPrefix("ymm"), !r.hasPrefix("zmm"), !r.hasPrefix("k") {
+                    return true
+                }
+                // Capstone may name a vector register there as well (62 21 fe 08 79 f3: vcvtss2usi xmm6, with
+                // EVEX.X set): the twin with R̄' = 1 is its instruction with a general-purpose destination.
+                var twin = bytes
+                twin[p.opcode + 1] |= 0x10
+                let t = projectAnswer(twin, mode, vendor)
+                guard t.valid, t.mnemonic == answer.mnemonic, let r = t.operands.first?.register else { return false }
+                return Normalization.registerSize(r).map { $0 <= 8 } == true && !r.hasPrefix("k")
             }),
         KnownOracleBug(
             id: "capstone-reserved-dr", oracle: "capstone", summary: "accepts MOV from/to DR8-DR15 (REX.R)",
@@ -330,9 +338,9 @@ extension KnownOracleBugs {
                 if field == "valid" && p.at(0) == 0xC2 && !answer.valid && bytes.count < p.opcode + 5 {
                     return others.agreedLength == p.opcode + 3
                 }
-                // 67 4a e8 0f d1 (AMD): the rel32 is cut off, Capstone's rel16 fits.
-                if field == "valid" && p.at(0) == 0xE8 && answer.valid && answer.length == p.opcode + 3 && bytes.count < p.opcode + 5 {
-                    return others.rejected(for: ["truncated", "no-more-data"]) && others.rejected
+                // 67 4a e8 0f d1 (AMD): the rel32 is cut off (or passes 15 bytes), Capstone's rel16 fits.
+                if field == "valid" && p.at(0) == 0xE8 && answer.valid && answer.length == p.opcode + 3 && min(bytes.count, 15) < p.opcode + 5 {
+                    return others.rejected(for: ["truncated", "no-more-data", "too-long", "instruction-too-long"]) && others.rejected
                 }
                 if field == "valid" {
                     // The 66-selected form: the bytes with 66 for 67 are Capstone's instruction.

@@ -70,7 +70,7 @@ extension KnownOracleBugs {
             truth: "vmovapd zmmword ptr [eip + 0x67660505], zmm0, 11 bytes: EVEX.X extends SIB.index only; without a SIB byte mod 00 rm 101 is RIP-relative (67: EIP-relative) with a disp32 (SDM 2.2.1.6)",
             evidence: "Zydis: the project's instruction and length. CPU (Zen 4): 62 b1 fd 48 29 05 05 05 66 67 and 67 62 b1 fd 48 29 05 05 05 66 67 execute with 10 and 11 bytes. Capstone gets 62 f1 fd 48 29 05 … (X̄ = 1) right.",
             field: "length", control: .init("6762f1fd48290505056667", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field in
                 let p = PrefixScan(bytes, mode)
                 guard mode == .bits64, let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod != 3,
                       m.rm == 4 || (m.mod == 0 && m.rm == 5) else { return false }
@@ -79,6 +79,21 @@ extension KnownOracleBugs {
                 let sibBase = p.at(op.modrm + 1).map { $0 & 7 }
                 let missing = m.rm == 4 ? 1 + (m.mod == 0 && sibBase == 5 ? 4 : 0) : 4
                 if field == "valid" && !answer.valid { return others.accepted }
+                // With a W or L'L the form does not allow on top (capstone-evex-w-ignored, capstone-evex-ll-ignored:
+                // 65 67 2e 62 b1 fd 28 6e 2d …: vmovd, W1 and L'L 01): the twin with them fixed, less the bytes
+                // Capstone leaves out, is its instruction.
+                if field == "valid", let length = answer.length, others.rejected(for: ["invalid-encoding", "decoding-error"]), others.rejected {
+                    let base = PrefixScan(bytes, mode).withoutRepeatedPrefixes
+                    let k = base.count - (bytes.count - p.opcode)
+                    for fix in [(0x80, 0x00), (0x00, 0x60), (0x80, 0x60)] as [(UInt8, UInt8)] {
+                        var twin = base
+                        twin[k + 2] ^= fix.0
+                        twin[k + 3] &= ~fix.1
+                        // Zero bytes after it: the SIB or disp32 Capstone did not read may be past the buffer.
+                        let t = projectAnswer(twin + [0, 0, 0, 0, 0], mode, vendor)
+                        if t.valid && t.mnemonic == answer.mnemonic && t.length.map({ $0 - missing + bytes.count - base.count }) == length { return true }
+                    }
+                }
                 // Capstone's form fits the buffer (or 15 bytes), the real one does not (67 26 62 b1 fd 0f 28 25 60).
                 if field == "valid", let length = answer.length {
                     return min(bytes.count, 15) < length + missing && others.rejected

@@ -389,8 +389,10 @@ extension KnownOracleBugs {
                       others.rejected(for: ["bad-register", "invalid-encoding"]), others.rejected else { return false }
                 // EVEX gathers (62 f2 fd 4a 92 0c 08: vgatherdpd zmm1, [rax + ymm1]) have no vector mask:
                 // destination and index must differ.
+                // Outside 64-bit mode modulo 8 (32-bit 62 e2 fd 4a 92 0c: zmm17 to Capstone is zmm1, as its index;
+                // capstone-high-vector-register-outside-64bit).
                 let numbers = ([answer.operands[0].register, answer.operands[1].index] + (answer.operands.count == 3 ? [answer.operands[2].register] : []))
-                    .compactMap { $0 }.compactMap { registerNumber($0)?.1 }
+                    .compactMap { $0 }.compactMap { registerNumber($0).map { mode == .bits64 ? $0.1 : $0.1 % 8 } }
                 return numbers.count == answer.operands.count && Set(numbers).count < numbers.count
             }),
         KnownOracleBug(
@@ -507,8 +509,10 @@ extension KnownOracleBugs {
                 let p = PrefixScan(bytes, mode)
                 guard mode == .bits16, p.startsXop, p.at(1).map({ $0 & 0x1F == 0x0A }) == true else { return false }
                 // The 4-byte immediate is cut off (8f ea 78 10 6f 6e 65 65: Capstone bextr, 8 bytes).
+                // Or it passes 15 bytes (16-bit 67 26 26 67 26 26 26 26 8f ea 78 10 10 26 0f).
                 if field == "valid", answer.valid, let length = answer.length, let m = p.modrmBytes(at: 4) {
-                    return others.rejected(for: ["truncated", "no-more-data"]) && length == p.opcode + 4 + m + 2 && bytes.count < length + 2
+                    return others.rejected(for: ["truncated", "no-more-data", "too-long", "instruction-too-long"]) && others.rejected
+                        && length == p.opcode + 4 + m + 2 && min(bytes.count, 15) < length + 2
                 }
                 return field == "length" && others.agreedLength.map { answer.length == $0 - 2 } == true
             }),
@@ -544,13 +548,16 @@ extension KnownOracleBugs {
                     && answer.mnemonic != "xstore" && others.rejected
             }),
         KnownOracleBug(
-            id: "capstone-mov-sreg-source-32bit", oracle: "capstone", summary: "names a 32-bit source register for MOV Sreg, r16 whenever the operand size is 32 or 64 (without REX.W)",
+            id: "capstone-mov-sreg-source-32bit", oracle: "capstone", summary: "names a 32-bit source register for MOV Sreg, r16 whenever the operand size is 32 or 64 (a 64-bit one with REX.W)",
             example: .init("8ed8", .bits64), observed: .init(valid: true, length: 2, mnemonic: "mov"),
-            oracleSays: "mov ds, eax (64-bit 8e d8, 40 8e d8, 8e c4: mov es, esp; 32-bit 8e d8; 16-bit 66 8e d1: mov ss, ecx)", truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; only REX.W gives the r/m64 form)",
-            evidence: "Zydis: mov ds, ax; mov ss, cx. In 16-bit mode without 66 (8e d8) Capstone says ax: it takes the operand size for a register the instruction reads 16 bits of.", field: "operand.register", control: .init("8ed8", .bits16),
+            oracleSays: "mov ds, eax (64-bit 8e d8, 40 8e d8, 8e c4: mov es, esp; 32-bit 8e d8; 16-bit 66 8e d1: mov ss, ecx; 64-bit 4a 8e c4: mov es, rsp)",
+            truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; the REX.W form, MOV Sreg, r/m64, reads the same 16 bits: the project's map names it Ew)",
+            evidence: "Zydis: mov ds, ax; mov ss, cx; mov es, sp. In 16-bit mode without 66 (8e d8) Capstone says ax: it takes the operand size for a register the instruction reads 16 bits of.", field: "operand.register", control: .init("8ed8", .bits16),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                return !p.rexW && p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == 4
+                // With REX.W the 64-bit name (4a 8e c4: mov es, rsp), where the project and Zydis name the
+                // 16 bits MOV Sreg reads (the opcode map's Ew).
+                return p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == (p.rexW ? 8 : 4)
                     && operand(others["project"], field)?.size == 2
                     && peerSidesWithProject(others, field)
             }),
@@ -726,7 +733,9 @@ extension KnownOracleBugs {
             field: "operand.base", control: .init("418a0c25d8e98800", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                guard mode == .bits64, p.has(0x67), p.rex & 1 != 0, kind(field) == "operand.base" || kind(field) == "operand.displacement",
+                // EVEX.B likewise (67 62 91 fd 28 64 04 fd: B̄ = 0).
+                let b = p.rex & 1 != 0 || p.evex.map { $0.p0 & 0x20 == 0 } == true
+                guard mode == .bits64, p.has(0x67), b, kind(field) == "operand.base" || kind(field) == "operand.displacement",
                       let mine = operand(answer, field), mine.kind == .memory, mine.base == "r13d",
                       operand(others["project"], field)?.base == nil else { return false }
                 // Capstone may reject the bytes on its own (65 f2 67 41 0f 7d 2c e5 …: F2 not next to the

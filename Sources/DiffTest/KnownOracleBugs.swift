@@ -102,12 +102,20 @@ public enum KnownOracleBugs {
                 // vmovdqu32; capstone-evex-w-outside-64bit): that twin with W0 too.
                 var twin2 = twin
                 if (p.evex != nil || p.vex3W != nil) && mode != .bits64 { twin2[k] &= 0x7F }
+                // An EVEX L'L the form does not allow on top (32-bit 36 62 e1 bd 28 7e 24: vmovd with W1,
+                // vvvv 0111b and L'L 01; capstone-evex-ll-ignored): those twins with L'L 00.
+                var twins = [twin, twin2]
+                if let e = p.evex, e.p2 & 0x60 != 0x60 { twins += twins.map { var t = $0; t[p.opcode + 3] &= 0x9F; return t } }
                 // In 16-bit mode Capstone also reads XOP map A's imm32 as 2 bytes (capstone-xop-a-imm32-16bit:
                 // 16-bit 8f ea 38 10 3f 67 2e, bextr with vvvv 0111b, 7 bytes for 9).
                 let short = mode == .bits16 && p.startsXop && p.at(1).map { $0 & 0x1F == 0x0A } == true ? 2 : 0
                 // And names the W1 form outside 64-bit mode (capstone-vex-w1-outside-64bit: 32-bit c4 e3 b9 16 00 ce
                 // is vpextrq to it, vpextrd to the project for the fixed twin).
-                return [twin, twin2].contains { b in
+                return twins.contains { b in
+                    // The vvvv is what the project rejects: with the other fields fixed and vvvv as it was, it still does.
+                    var kept = b
+                    kept[k] = (b[k] & 0x87) | (bytes[k] & 0x78)
+                    guard !projectAnswer(kept + [UInt8](repeating: 0, count: short), mode, vendor).valid else { return false }
                     let t = projectAnswer(b + [UInt8](repeating: 0, count: short), mode, vendor)
                     let name = t.mnemonic.map { mode != .bits64 && $0.hasSuffix("d") ? [$0, $0.dropLast() + "q"] : [$0] } ?? []
                     return t.valid && name.contains(answer.mnemonic ?? "") && t.length.map { $0 - short } == answer.length

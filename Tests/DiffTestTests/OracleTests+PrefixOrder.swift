@@ -95,6 +95,15 @@ extension OracleTests {
             ("capstone-vpmovm2-operands-swapped", .init("62b27e0828d0", .bits64), "operand.register"),
             ("zydis-rmpquery-as-rdpru", .init("f2f2f2676526480f01fd8f", .bits64, .amd), "mnemonic"),
             ("capstone-erets-eretu-as-clac", .init("66f20f01cadf", .bits64), "mnemonic"),
+            ("capstone-mov-sreg-source-32bit", .init("4a8ec4", .bits64), "operand.register"),
+            ("capstone-67-rex-w-as-66", .init("3ef3454545454545666748e8e8250f", .bits64, .amd), "valid"),
+            ("capstone-xop-a-imm32-16bit", .init("67262667262626268fea781010260f", .bits16, .amd), "valid"),
+            ("capstone-evex-gpr-r-prime", .init("6221fe0879f3f2", .bits64), "valid"),
+            ("capstone-gather-same-registers", .init("62e2fd4a920c0f", .bits32, .amd), "valid"),
+            ("capstone-vex-unused-vvvv", .init("3662e1bd287e24f8", .bits32, .amd), "valid"),
+            ("capstone-evex-x-rip-relative", .init("65672e62b1fd286e2d0f00", .bits64, .amd), "valid"),
+            ("capstone-evex-x-rip-relative", .init("4c4c4c264c6762a1fc2e2805", .bits64), "valid"),
+            ("zydis-67-rex-b-sib-no-base", .init("676291fd286404fd286404e9e900", .bits64, .amd), "operand.base"),
             ("zydis-67-rex-b-sib-no-base", .init("65f267410f7d2ce54a4f32e823", .bits64, .amd), "operand.base"),
         ]
 
