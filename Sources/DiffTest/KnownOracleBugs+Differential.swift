@@ -102,6 +102,23 @@ extension KnownOracleBugs {
                 return field == "length" && others.agreedLength.map { answer.length == $0 - missing } == true
             }),
         KnownOracleBug(
+            id: "capstone-evex-other-pp-form", oracle: "capstone",
+            summary: "decodes an EVEX form that does not exist with its pp and length as the form of another pp (66 0f 12 W1, L'L 10: vmovddup)",
+            example: .init("62f1fd48127f64", .bits64), observed: .init(valid: true, length: 7, mnemonic: "vmovddup"),
+            oracleSays: "vmovddup zmm7, zmmword ptr [rdi + 0x1900] (EVEX.512.66.0F.W1 12)", truth: "#UD: EVEX.66.0F.W1 12 is VMOVLPD, 128-bit only; VMOVDDUP is EVEX.F2.0F.W1 12",
+            evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): 62 f1 fd 48 12 7f 64 #UD after 7 bytes; 62 f1 ff 48 12 7f 64 (pp F2) is vmovddup to all three. The matcher checks that the bytes with another pp are exactly Capstone's answer for the project.",
+            field: "valid", control: .init("62f1ff48127f64", .bits64),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard field == "valid", answer.valid, p.evex != nil, others.rejected, others.rejected(for: ["invalid-encoding", "decoding-error"])
+                else { return false }
+                return (0..<4).contains { pp in
+                    var twin = bytes
+                    twin[p.opcode + 2] = twin[p.opcode + 2] & 0xFC | UInt8(pp)
+                    return twin != bytes && compare(projectAnswer(twin, mode, vendor), answer).isEmpty
+                }
+            }),
+        KnownOracleBug(
             id: "capstone-evex-scalar-ll-w1", oracle: "capstone",
             summary: "decodes EVEX.W1 scalar forms (vrsqrt14sd, vrcp14sd, vfnmsub213sd …) as their W0 (ss) form when L'L is not 00",
             example: .init("62f2fd284f19", .bits64), observed: .init(valid: true, length: 6, mnemonic: "vrsqrt14ss"),
