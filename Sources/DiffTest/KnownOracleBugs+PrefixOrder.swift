@@ -77,7 +77,17 @@ extension PrefixScan {
     /// them alike: the last segment, F2/F3 and 66/67 wherever they are), for twins that would
     /// pass 15 bytes.
     var withoutRepeatedPrefixes: [UInt8] {
-        let kept = legacy.indices.filter { k in !legacy[(k + 1)...].contains(legacy[k]) }.map { legacy[$0] }
+        let segments: Set<UInt8> = [0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65]
+        let reps: Set<UInt8> = [0xF2, 0xF3]
+        // Of the segment overrides the last one, and in 64-bit mode the last FS/GS (it wins over
+        // a later ignored one); of F2/F3 the last one; of the others one each.
+        let lastFSGS = mode == .bits64 ? legacy.lastIndex { $0 == 0x64 || $0 == 0x65 } : nil
+        let kept = legacy.indices.filter { k in
+            let b = legacy[k]
+            if segments.contains(b) { return k == legacy.lastIndex(where: segments.contains) || k == lastFSGS }
+            if reps.contains(b) { return k == legacy.lastIndex(where: reps.contains) }
+            return !legacy[(k + 1)...].contains(b)
+        }.map { legacy[$0] }
         return kept + (rex != 0 ? [rex] : []) + bytes[opcode...]
     }
 
