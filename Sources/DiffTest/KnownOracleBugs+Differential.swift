@@ -95,9 +95,10 @@ extension KnownOracleBugs {
                 if field == "valid", let length = answer.length, others.rejected(for: ["invalid-encoding", "decoding-error"]), others.rejected {
                     let base = PrefixScan(bytes, mode).withoutRepeatedPrefixes
                     let k = base.count - (bytes.count - p.opcode)
-                    for fix in [(0x80, 0x00), (0x00, 0x60), (0x80, 0x60)] as [(UInt8, UInt8)] {
+                    // And another pp (67 62 b1 fd 48 12 05 …: vmovddup; capstone-evex-other-pp-form).
+                    for fix in [(0x80, 0x00, 0), (0x00, 0x60, 0), (0x80, 0x60, 0), (0, 0, 1), (0, 0, 2), (0, 0, 3)] as [(UInt8, UInt8, UInt8)] {
                         var twin = base
-                        twin[k + 2] ^= fix.0
+                        twin[k + 2] ^= fix.0 | fix.2
                         twin[k + 3] &= ~fix.1
                         // Zero bytes after it: the SIB or disp32 Capstone did not read may be past the buffer.
                         let t = projectAnswer(twin + [0, 0, 0, 0, 0], mode, vendor)
@@ -125,10 +126,13 @@ extension KnownOracleBugs {
                 // Outside 64-bit mode Capstone also names registers 8-31 (capstone-high-vector-register-outside-64bit:
                 // 16-bit 62 e1 fd 48 12 64 65 64, zmm20 for zmm4): compared modulo 8 there.
                 let mine = mode == .bits64 ? answer : registersModulo8(answer)
-                return (0..<4).contains { pp in
-                    var twin = bytes
-                    twin[p.opcode + 2] = twin[p.opcode + 2] & 0xFC | UInt8(pp)
-                    return twin != bytes && compare(projectAnswer(twin, mode, vendor), mine).isEmpty
+                // With an unused vvvv that is not 1111b as well (16-bit 65 62 f1 bd 48 12 f8; capstone-vex-unused-vvvv).
+                return [0x00, 0x78].contains { (vvvv: UInt8) in
+                    (0..<4).contains { pp in
+                        var twin = bytes
+                        twin[p.opcode + 2] = (twin[p.opcode + 2] | vvvv) & 0xFC | UInt8(pp)
+                        return twin != bytes && compare(projectAnswer(twin, mode, vendor), mine).isEmpty
+                    }
                 }
             }),
         KnownOracleBug(

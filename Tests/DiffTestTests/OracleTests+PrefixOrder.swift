@@ -105,6 +105,8 @@ extension OracleTests {
             ("capstone-evex-x-rip-relative", .init("4c4c4c264c6762a1fc2e2805", .bits64), "valid"),
             ("zydis-67-rex-b-sib-no-base", .init("676291fd286404fd286404e9e900", .bits64, .amd), "operand.base"),
             ("capstone-evex-other-pp-form", .init("62e1fd481264656464", .bits16), "valid"),
+            ("capstone-evex-other-pp-form", .init("6562f1bd4812f8", .bits16, .amd), "valid"),
+            ("capstone-evex-x-rip-relative", .init("6762b1fd48120526fd21c6", .bits64, .amd), "valid"),
             ("capstone-66-not-last-prefix", .init("266636672ef269345dc4e1346df300", .bits64), "operand.size"),
             ("zydis-67-rex-b-sib-no-base", .init("65f267410f7d2ce54a4f32e823", .bits64, .amd), "operand.base"),
         ]
