@@ -67,7 +67,7 @@ struct PrefixScan {
     let bytes: [UInt8]
     let mode: Mode
     /// Legacy prefixes in order (F0 F2 F3 2E 36 3E 26 64 65 66 67).
-    var legacy = LegacyPrefixes()
+    var legacy = InlineBytes()  // inline: matchers make a scan per call
     /// The REX byte immediately before the opcode (64-bit mode), else 0.
     var rex: UInt8 = 0
     /// Index of the first opcode byte (or of the VEX/EVEX/XOP escape).
@@ -181,29 +181,6 @@ struct PrefixScan {
             n += 4
         }
         return n + (m.mod == 1 ? 1 : m.mod == 2 ? 4 : 0)
-    }
-}
-
-/// The legacy prefixes of a `PrefixScan`, in order, stored inline: matchers make a scan per
-/// call, and an array of prefixes cost an allocation each time.
-struct LegacyPrefixes: RandomAccessCollection, Sendable {
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
-    private(set) var count = 0
-
-    var startIndex: Int { 0 }
-    var endIndex: Int { count }
-
-    subscript(k: Int) -> UInt8 {
-        precondition(k >= 0 && k < count, "prefix index out of range")
-        return UInt8(truncatingIfNeeded: k < 8 ? low >> (8 * k) : high >> (8 * (k - 8)))
-    }
-
-    /// Appends a prefix (a scan reads at most 15 bytes, so at most 15 prefixes).
-    mutating func append(_ b: UInt8) {
-        precondition(count < 16, "more than 16 prefixes")
-        if count < 8 { low |= UInt64(b) << (8 * count) } else { high |= UInt64(b) << (8 * (count - 8)) }
-        count += 1
     }
 }
 

@@ -14,27 +14,29 @@ public struct HostCPU: Codable, Sendable, Equatable, CustomStringConvertible {
 
     public static let current = HostCPU()
 
+    /// CPUID on this CPU: EAX, EBX, ECX, EDX.
+    public static func cpuid(_ leaf: UInt32, _ sub: UInt32 = 0) -> [UInt32] {
+        var out: [UInt32] = [0, 0, 0, 0]
+        out.withUnsafeMutableBufferPointer { cnativesandbox_cpuid(leaf, sub, $0.baseAddress) }
+        return out
+    }
+
     init() {
-        func cpuid(_ leaf: UInt32, _ sub: UInt32 = 0) -> [UInt32] {
-            var out: [UInt32] = [0, 0, 0, 0]
-            out.withUnsafeMutableBufferPointer { cnativesandbox_cpuid(leaf, sub, $0.baseAddress) }
-            return out
-        }
         func text(_ words: [UInt32]) -> String {
             var bytes: [UInt8] = []
             for w in words { for k in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * UInt32(k)))) } }
             return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
-        let leaf0 = cpuid(0)
+        let leaf0 = Self.cpuid(0)
         vendor = text([leaf0[1], leaf0[3], leaf0[2]])
-        let sig = cpuid(1)[0]
+        let sig = Self.cpuid(1)[0]
         let baseFamily = Int(sig >> 8 & 0xF), baseModel = Int(sig >> 4 & 0xF)
         family = baseFamily == 0xF ? baseFamily + Int(sig >> 20 & 0xFF) : baseFamily
         model = baseFamily == 0x6 || baseFamily == 0xF ? baseModel | Int(sig >> 16 & 0xF) << 4 : baseModel
         stepping = Int(sig & 0xF)
         var brand = ""
-        if cpuid(0x8000_0000)[0] >= 0x8000_0004 {
-            brand = text(cpuid(0x8000_0002) + cpuid(0x8000_0003) + cpuid(0x8000_0004))
+        if Self.cpuid(0x8000_0000)[0] >= 0x8000_0004 {
+            brand = text(Self.cpuid(0x8000_0002) + Self.cpuid(0x8000_0003) + Self.cpuid(0x8000_0004))
         }
         name = brand.trimmed(" ")
     }

@@ -1,5 +1,3 @@
-import CNativeSandbox
-import CZydis
 import X86Decoder
 
 /// Which instruction-set extensions this CPU lacks, for the native oracles: a CPU raises #UD
@@ -8,7 +6,7 @@ import X86Decoder
 /// decoder. The extension of a buffer is Zydis' ISA set (`meta.isa_set`: a fact Zydis records
 /// per form), the presence of the extension is the CPUID bit the SDM / APM name for it.
 /// Extensions without an entry here count as present (their #UD stays a finding).
-/// One instance per thread (it owns a Zydis decoder per mode).
+/// One instance per thread (it owns a ZydisOracle).
 public final class NativeFeatures {
     /// A CPUID feature bit: leaf, subleaf, register (0 EAX, 1 EBX, 2 ECX, 3 EDX), bit.
     public struct Bit: Sendable, Equatable {
@@ -57,48 +55,25 @@ public final class NativeFeatures {
         ("PT", "Intel PT (PTWRITE)", Bit(leaf: 7, subleaf: 0, register: 1, bit: 25)),
     ]
 
-    private let decoders: UnsafeMutablePointer<ZydisDecoder>
+    private let zydis: ZydisOracle?
     /// Presence of each entry of `bits` on this CPU, in order.
     public let present: [Bool]
 
     public init() {
-        decoders = .allocate(capacity: 3)
-        for (k, mode) in [Mode.bits16, .bits32, .bits64].enumerated() {
-            let machine = mode == .bits64 ? ZYDIS_MACHINE_MODE_LONG_64 : mode == .bits32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16
-            let stack = mode == .bits64 ? ZYDIS_STACK_WIDTH_64 : mode == .bits32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16
-            _ = ZydisDecoderInit(decoders + k, machine, stack)
-            _ = ZydisDecoderEnableMode(decoders + k, ZYDIS_DECODER_MODE_KNC, 0)
-        }
+        zydis = try? ZydisOracle()
         present = Self.bits.map { Self.cpuHas($0.bit) }
-    }
-
-    deinit { decoders.deallocate() }
-
-    static func cpuid(_ leaf: UInt32, _ subleaf: UInt32) -> [UInt32] {
-        var out: [UInt32] = [0, 0, 0, 0]
-        out.withUnsafeMutableBufferPointer { cnativesandbox_cpuid(leaf, subleaf, $0.baseAddress) }
-        return out
     }
 
     /// The CPUID bit is set (and its leaf exists).
     public static func cpuHas(_ b: Bit) -> Bool {
-        let top = cpuid(b.leaf & 0x8000_0000, 0)[0]
+        let top = HostCPU.cpuid(b.leaf & 0x8000_0000)[0]
         guard b.leaf <= top else { return false }
-        return cpuid(b.leaf, b.subleaf)[b.register] >> UInt32(b.bit) & 1 == 1
+        return HostCPU.cpuid(b.leaf, b.subleaf)[b.register] >> UInt32(b.bit) & 1 == 1
     }
 
     /// Zydis' ISA-set name for the first instruction of `bytes` (`AVX512_FP16_128`), if it
     /// decodes them.
-    public func isaSet(_ bytes: [UInt8], mode: Mode) -> String? {
-        let d = decoders + (mode == .bits16 ? 0 : mode == .bits32 ? 1 : 2)
-        var instruction = ZydisDecodedInstruction()
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            guard let base = raw.baseAddress else { return false }
-            return ZydisDecoderDecodeInstruction(d, nil, base, raw.count, &instruction) & 0x8000_0000 == 0
-        }
-        guard ok, let text = ZydisISASetGetString(instruction.meta.isa_set) else { return nil }
-        return String(cString: text)
-    }
+    public func isaSet(_ bytes: [UInt8], mode: Mode) -> String? { zydis?.isaSet(bytes, mode: mode, vendor: .intel) }
 
     /// Extensions the sandbox leaves switched off even where the CPU has them: CET shadow-stack
     /// instructions (WRSS, WRUSS, SETSSBSY …) raise #UD unless the OS enables shadow stacks for

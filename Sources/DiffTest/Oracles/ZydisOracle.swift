@@ -70,6 +70,18 @@ public final class ZydisOracle: DecodeOracle {
 
     @inline(__always) static func succeeded(_ status: ZyanStatus) -> Bool { status & 0x8000_0000 == 0 }
 
+    /// Zydis' ISA-set name for the first instruction of `bytes` (`AVX512_FP16_128`, `XOP`), if
+    /// it decodes them (the native oracles' extension check, NativeFeatures).
+    public func isaSet(_ bytes: [UInt8], mode: Mode, vendor: Vendor) -> String? {
+        var instruction = ZydisDecodedInstruction()
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            guard let base = raw.baseAddress else { return false }
+            return Self.succeeded(ZydisDecoderDecodeInstruction(decoder(mode, vendor, minimal: false), nil, base, raw.count, &instruction))
+        }
+        guard ok, let text = ZydisISASetGetString(instruction.meta.isa_set) else { return nil }
+        return String(cString: text)
+    }
+
     @inline(__always) private func decoder(_ mode: Mode, _ vendor: Vendor, minimal: Bool) -> UnsafeMutablePointer<ZydisDecoder> {
         decoders + ((mode == .bits16 ? 0 : mode == .bits32 ? 2 : 4) + (vendor == .amd ? 1 : 0) + (minimal ? 6 : 0))
     }
