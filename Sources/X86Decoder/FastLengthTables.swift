@@ -93,6 +93,24 @@ final class FastLengthTables: @unchecked Sendable {
         return t
     }()
 
+    /// Per byte, which prefix it is for the core's prefix loop (one load and one well-predicted
+    /// branch per byte instead of a jump table): 0 none, 1 F0, 2 F2/F3, 3 66, 4 67,
+    /// 5 26/2E/36/3E, 6 64/65, 7 40-4F (REX in 64-bit mode only).
+    nonisolated(unsafe) static let prefixKind: UnsafeMutablePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        t.initialize(repeating: 0, count: 256)
+        t[0xF0] = 1
+        t[0xF2] = 2
+        t[0xF3] = 2
+        t[0x66] = 3
+        t[0x67] = 4
+        for b in [0x26, 0x2E, 0x36, 0x3E] { t[b] = 5 }
+        t[0x64] = 6
+        t[0x65] = 6
+        for b in 0x40...0x4F { t[b] = 7 }
+        return t
+    }()
+
     /// The longest an instruction of the one-byte or 0F map can be from its opcode byte on
     /// (opcode, ModRM, SIB, disp32, imm32): an invalid answer is used only when the prefixes
     /// before it leave room for that, so the core could not have met the 15-byte limit first.

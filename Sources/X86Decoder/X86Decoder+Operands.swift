@@ -1,27 +1,31 @@
 extension X86Decoder {
-    /// Builds the full instruction (operands, layout) from a successful core decode.
+    /// Fills `instruction` (operands, layout) from a successful core decode, in place. `count`
+    /// is the buffer's size (the core has checked that the instruction fits in it).
+    func fill(_ instruction: inout Instruction, _ p: UnsafePointer<UInt8>, _ count: Int, _ r: inout RawDecode, address: UInt64) {
+        // Every position and size is below 16 (the core enforces 15 bytes): the conversions
+        // need no overflow check.
+        @inline(__always) func u8(_ v: Int) -> UInt8 { UInt8(truncatingIfNeeded: v) }
+        instruction.layout = EncodingLayout()
+        instruction.layout.prefixCount = u8(r.prefixCount)
+        if r.rexPos >= 0 { instruction.layout.rexOffset = u8(r.rexPos); instruction.layout.rexSize = 1 }
+        if r.kind != .legacy { instruction.layout.vexOffset = u8(r.vexPos); instruction.layout.vexSize = u8(r.vexSize) }
+        instruction.layout.opcodeOffset = u8(r.opcodePos)
+        instruction.layout.opcodeSize = u8(r.opcodeSize)
+        if r.hasModRM { instruction.layout.modrmOffset = u8(r.modrmPos); instruction.layout.modrmSize = 1 }
+        if r.hasSIB { instruction.layout.sibOffset = u8(r.sibPos); instruction.layout.sibSize = 1 }
+        if r.dispSize > 0 { instruction.layout.displacementOffset = u8(r.dispPos); instruction.layout.displacementSize = u8(r.dispSize) }
+        if r.immSize > 0 { instruction.layout.immediateOffset = u8(r.immPos); instruction.layout.immediateSize = u8(r.immSize) }
+        if r.imm2Size > 0 {
+            instruction.layout.immediate2Offset = u8(r.immPos &+ r.immSize)
+            instruction.layout.immediate2Size = u8(r.imm2Size)
+        }
 
-    /// Fills `instruction` (operands, layout) from a successful core decode, in place.
-    func fill(_ instruction: inout Instruction, _ p: UnsafePointer<UInt8>, _ r: inout RawDecode, address: UInt64) {
-        var layout = EncodingLayout()
-        layout.prefixCount = UInt8(r.prefixCount)
-        if r.rexPos >= 0 { layout.rexOffset = UInt8(r.rexPos); layout.rexSize = 1 }
-        if r.kind != .legacy { layout.vexOffset = UInt8(r.vexPos); layout.vexSize = UInt8(r.vexSize) }
-        layout.opcodeOffset = UInt8(r.opcodePos)
-        layout.opcodeSize = UInt8(r.opcodeSize)
-        if r.hasModRM { layout.modrmOffset = UInt8(r.modrmPos); layout.modrmSize = 1 }
-        if r.hasSIB { layout.sibOffset = UInt8(r.sibPos); layout.sibSize = 1 }
-        if r.dispSize > 0 { layout.displacementOffset = UInt8(r.dispPos); layout.displacementSize = UInt8(r.dispSize) }
-        if r.immSize > 0 { layout.immediateOffset = UInt8(r.immPos); layout.immediateSize = UInt8(r.immSize) }
-        if r.imm2Size > 0 { layout.immediate2Offset = UInt8(r.immPos + r.immSize); layout.immediate2Size = UInt8(r.imm2Size) }
-
-        var evex = EvexDecorations()
-        let flags = r.flags
+        instruction.evex = EvexDecorations()
         if r.kind == .evex {
-            evex.mask = r.evexAAA
-            evex.zeroing = r.evexZ
+            instruction.evex.mask = r.evexAAA
+            instruction.evex.zeroing = r.evexZ
             if r.evexB && r.isRegisterForm {
-                if flags.contains(.rounding) { evex.rounding = r.l } else { evex.suppressAllExceptions = true }
+                if r.flags.contains(.rounding) { instruction.evex.rounding = r.l } else { instruction.evex.suppressAllExceptions = true }
             }
         }
         instruction.mode = mode
@@ -30,20 +34,18 @@ extension X86Decoder {
         instruction.map = r.map
         instruction.opcode = r.opcode
         instruction.encoding = r.kind
-        instruction.layout = layout
         instruction.operandSize = r.operandSize
         instruction.addressSize = r.addressSize
         instruction.hasLock = r.lock
         instruction.repPrefix = r.rep
         instruction.segmentOverride = r.segment == 0xFF ? nil : Register(.segment, r.segment)
-        instruction.evex = evex
         instruction.formIndex = r.form
         instruction.operandCount = 0
 
         let specs = formOperands[r.form]
         let count = r.operandCount
         withUnsafePointer(to: &r) { rp in
-            var builder = OperandBuilder(p: p, rp: rp, decoder: self, address: address)
+            var builder = OperandBuilder(p: p, count: count, rp: rp, decoder: self, address: address)
             for i in 0..<count {
                 let spec = OperandSpec(trusted: (specs >> (UInt64(i) * 12)) & 0xFFF)
                 instruction.operandStorage[i] = builder.operand(spec)
@@ -56,6 +58,8 @@ extension X86Decoder {
 /// Turns operand specs into operands for one decoded instruction.
 struct OperandBuilder {
     let p: UnsafePointer<UInt8>
+    /// The buffer's size: fields are read with one 8-byte load when 8 bytes are there.
+    let count: Int
     /// The core's result, borrowed (a copy would cost more than building the operands).
     let rp: UnsafePointer<RawDecode>
     let decoder: X86Decoder
@@ -66,8 +70,9 @@ struct OperandBuilder {
     /// imm8[3:0] (VPERMIL2PS/PD's m2z selector; Zydis and Capstone give 0xd for `… 7d`).
     var sawIs4 = false
 
-    init(p: UnsafePointer<UInt8>, rp: UnsafePointer<RawDecode>, decoder: X86Decoder, address: UInt64) {
+    init(p: UnsafePointer<UInt8>, count: Int, rp: UnsafePointer<RawDecode>, decoder: X86Decoder, address: UInt64) {
         self.p = p
+        self.count = count
         self.rp = rp
         self.decoder = decoder
         self.address = address
@@ -115,9 +120,15 @@ struct OperandBuilder {
         }
     }
 
+    /// The little-endian field of `size` (0-8) bytes at `offset`, inside the instruction.
+    @inline(__always)
     func readImmediate(at offset: Int, size: Int) -> UInt64 {
+        if offset &+ 8 <= count {
+            let v = UnsafeRawPointer(p + offset).loadUnaligned(as: UInt64.self)
+            return size >= 8 ? v : v & ((1 &<< UInt64(truncatingIfNeeded: size &* 8)) &- 1)
+        }
         var v: UInt64 = 0
-        for i in 0..<size { v |= UInt64(p[offset + i]) << (8 * UInt64(i)) }
+        for i in 0..<size { v |= UInt64(p[offset &+ i]) &<< (8 &* UInt64(truncatingIfNeeded: i)) }
         return v
     }
 

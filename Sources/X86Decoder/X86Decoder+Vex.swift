@@ -6,12 +6,12 @@ extension X86Decoder {
         // Any 66/F2/F3/LOCK or REX before VEX/EVEX/XOP is #UD (X86-NOTES: `66 c5 f9 fe c0`).
         if r.lock || r.operandSizePrefix || r.rep != 0 || r.rex != 0 {
             // Read the whole escape first so truncation wins over the prefix rule.
-            _ = try byte(p, count, pos + 1)
+            _ = try byte(p, count, pos &+ 1)
             throw .prefixBeforeVex
         }
         let is64 = mode == .bits64
         let lead = p[pos]
-        let b1 = try byte(p, count, pos + 1)
+        let b1 = try byte(p, count, pos &+ 1)
         r.vexPos = pos
         switch lead {
         case 0xC5:
@@ -23,7 +23,7 @@ extension X86Decoder {
             r.pp = b1 & 3
             r.map = .vex1
         case 0xC4, 0x8F:
-            let b2 = try byte(p, count, pos + 2)
+            let b2 = try byte(p, count, pos &+ 2)
             r.kind = lead == 0xC4 ? .vex3 : .xop
             r.vexSize = 3
             r.r = (~b1 >> 7) & 1
@@ -39,19 +39,19 @@ extension X86Decoder {
                 case 1: r.map = .vex1
                 case 2: r.map = .vex2
                 case 3: r.map = .vex3
-                default: _ = try byte(p, count, pos + 3); throw .reservedVexField
+                default: _ = try byte(p, count, pos &+ 3); throw .reservedVexField
                 }
             } else {
                 switch select {
                 case 8: r.map = .xop8
                 case 9: r.map = .xop9
                 case 10: r.map = .xopA
-                default: _ = try byte(p, count, pos + 3); throw .reservedVexField
+                default: _ = try byte(p, count, pos &+ 3); throw .reservedVexField
                 }
             }
         default:  // 0x62, EVEX
-            let b2 = try byte(p, count, pos + 2)
-            let b3 = try byte(p, count, pos + 3)
+            let b2 = try byte(p, count, pos &+ 2)
+            let b3 = try byte(p, count, pos &+ 3)
             r.kind = .evex
             r.vexSize = 4
             r.r = (~b1 >> 7) & 1
@@ -67,14 +67,14 @@ extension X86Decoder {
             r.v2 = (~b3 >> 3) & 1
             r.evexAAA = b3 & 7
             // P0 bit 3 must be 0 and P1 bit 2 must be 1.
-            if b1 & 0x08 != 0 || b2 & 0x04 == 0 { _ = try byte(p, count, pos + 4); throw .reservedVexField }
+            if b1 & 0x08 != 0 || b2 & 0x04 == 0 { _ = try byte(p, count, pos &+ 4); throw .reservedVexField }
             switch b1 & 7 {
             case 1: r.map = .evex1
             case 2: r.map = .evex2
             case 3: r.map = .evex3
             case 5: r.map = .evex5
             case 6: r.map = .evex6
-            default: _ = try byte(p, count, pos + 4); throw .reservedVexField
+            default: _ = try byte(p, count, pos &+ 4); throw .reservedVexField
             }
         }
         if !is64 {
@@ -86,9 +86,9 @@ extension X86Decoder {
             r.r2 = 0
             // EVEX.V' is not ignored: outside 64-bit mode it must be 1 (stored as 0), which the
             // vvvv check in validate() enforces for every form.
-            if r.kind == .evex && r.v2 != 0 { _ = try byte(p, count, pos + r.vexSize); throw .reservedVexField }
+            if r.kind == .evex && r.v2 != 0 { _ = try byte(p, count, pos &+ r.vexSize); throw .reservedVexField }
         }
-        r.opcodePos = pos + r.vexSize
+        r.opcodePos = pos &+ r.vexSize
         r.opcode = try byte(p, count, r.opcodePos)
         r.opcodeSize = 1
     }

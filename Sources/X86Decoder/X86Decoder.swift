@@ -16,6 +16,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     @usableFromInline let fastIndex: UnsafeMutablePointer<Atomic<UInt32>>?
     @usableFromInline let fastRows: UnsafeMutablePointer<UInt8>?
     @usableFromInline let prefixClass: UnsafeMutablePointer<UInt8>
+    let prefixKind: UnsafeMutablePointer<UInt8>
     /// 16 in 64-bit mode (where 40-4F are REX), else 0: a byte b is a REX when
     /// `b ^ 0x40 < rexLimit`.
     @usableFromInline let rexLimit: Int
@@ -36,6 +37,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         fastIndex = shortcut ? t.fastIndex : nil
         fastRows = shortcut ? t.fastRows : nil
         prefixClass = FastLengthTables.prefixClass
+        prefixKind = FastLengthTables.prefixKind
         rexLimit = mode == .bits64 ? 16 : 0
     }
 
@@ -139,7 +141,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
             return .invalid(error)
         }
         var instruction = Instruction()
-        fill(&instruction, p, &raw, address: address)
+        fill(&instruction, p, bytes.count, &raw, address: address)
         return .valid(instruction)
     }
 
@@ -154,7 +156,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         } catch {
             return error
         }
-        fill(&instruction, p, &raw, address: address)
+        fill(&instruction, p, bytes.count, &raw, address: address)
         return nil
     }
 
@@ -166,38 +168,42 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
 
     /// Reads byte `i`, enforcing the 15-byte cap and the end of the buffer.
     @inline(__always)
+    /// `count` is the buffer's size capped at 15 (core caps it once), so one compare covers both.
     func byte(_ p: UnsafePointer<UInt8>, _ count: Int, _ i: Int) throws(InvalidReason) -> UInt8 {
-        if i >= 15 { throw .tooLong }
-        if i >= count { throw .truncated }
+        if i >= count { throw i >= 15 ? .tooLong : .truncated }
         return p[i]
     }
 
 
     func core(_ p: UnsafePointer<UInt8>, _ count: Int, _ r: inout RawDecode) throws(InvalidReason) {
+        let count = min(count, 15)  // what byte() expects
         let is64 = mode == .bits64
         var pos = 0
         // Legacy prefixes and REX. A REX followed by anything but the opcode is ignored.
         prefixes: while true {
             let b = try byte(p, count, pos)
-            switch b {
-            case 0xF0: r.lock = true
-            case 0xF2, 0xF3: r.rep = b
-            case 0x66: r.operandSizePrefix = true
-            case 0x67: r.addressSizePrefix = true
-            case 0x26, 0x2E, 0x36, 0x3E:
-                // In 64-bit mode ES/CS/SS/DS overrides are ignored (X86-NOTES: `64 26 00 00` uses FS).
-                if !is64 { r.segment = (b >> 3) & 3 }
-            case 0x64, 0x65: r.segment = b - 0x60
-            case 0x40...0x4F where is64:
+            let kind = prefixKind[Int(b)]
+            if kind == 0 { break }
+            if kind == 7 {
+                guard is64 else { break }
                 r.rex = b
                 r.rexPos = pos
-                pos += 1
-                continue prefixes
-            default: break prefixes
+                pos &+= 1
+                continue
+            }
+            switch kind {
+            case 1: r.lock = true
+            case 2: r.rep = b
+            case 3: r.operandSizePrefix = true
+            case 4: r.addressSizePrefix = true
+            case 5:
+                // In 64-bit mode ES/CS/SS/DS overrides are ignored (X86-NOTES: `64 26 00 00` uses FS).
+                if !is64 { r.segment = (b >> 3) & 3 }
+            default: r.segment = b &- 0x60  // FS, GS
             }
             r.rex = 0
             r.rexPos = -1
-            pos += 1
+            pos &+= 1
         }
         r.prefixCount = r.rexPos >= 0 ? r.rexPos : pos
         if r.rex != 0 {
@@ -212,11 +218,11 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         r.opcodePos = pos
         switch first {
         case 0x0F:
-            let second = try byte(p, count, pos + 1)
+            let second = try byte(p, count, pos &+ 1)
             switch second {
             case 0x38, 0x3A:
                 r.map = second == 0x38 ? .map0F38 : .map0F3A
-                r.opcode = try byte(p, count, pos + 2)
+                r.opcode = try byte(p, count, pos &+ 2)
                 r.opcodeSize = 3
             case 0x0F:
                 r.map = .amd3DNow
@@ -227,7 +233,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 r.opcodeSize = 2
             }
         case 0xC4, 0xC5, 0x62:
-            let next = try byte(p, count, pos + 1)
+            let next = try byte(p, count, pos &+ 1)
             if is64 || next & 0xC0 == 0xC0 {
                 try vexPrefix(p, count, pos, &r)
             } else {
@@ -235,7 +241,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 r.opcodeSize = 1
             }
         case 0x8F:
-            let next = try byte(p, count, pos + 1)
+            let next = try byte(p, count, pos &+ 1)
             if next & 0x1F >= 8 {
                 try vexPrefix(p, count, pos, &r)
             } else {
@@ -246,7 +252,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
             r.opcode = first
             r.opcodeSize = 1
         }
-        pos = r.opcodePos + r.opcodeSize
+        pos = r.opcodePos &+ r.opcodeSize
 
         // 3DNow!: ModRM, SIB, displacement, then the suffix byte that names the operation.
         if r.map == .amd3DNow {
@@ -254,7 +260,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
             r.modrmPos = pos
             r.hasModRM = true
             r.addressSize = addressSize(r)
-            pos = try addressingBytes(p, count, pos + 1, &r)
+            pos = try addressingBytes(p, count, pos &+ 1, &r)
             r.opcode = try byte(p, count, pos)
             r.immPos = pos
             r.immSize = 1
@@ -263,7 +269,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
             r.form = Int(e & 0xFFFF)
             r.formBits = forms[r.form]
             r.operandSize = 32
-            r.length = pos + 1
+            r.length = pos &+ 1
             try validate(&r)
             return
         }
@@ -275,7 +281,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 r.modrm = try byte(p, count, pos)
                 r.modrmPos = pos
                 r.hasModRM = true
-                pos += 1
+                pos &+= 1
             }
             let tag = e >> NodeLayout.tagShift
             if tag == NodeLayout.tagLeaf { break }
@@ -310,22 +316,19 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         }
 
         // Immediates.
+        // Immediate sizes by kind (ImmediateKind's raw values), four bits each: one constant
+        // per operand size, so no jump table on the kind. imm2: ENTER, EXTRQ/INSERTQ, Ap.
+        //            kind: c b a 9 8 7 6 5 4 3 2 1 0   (suffix3DNow … none; moffs below)
         let osize = r.operandSize
-        switch r.immediateKind {
-        case .none, .suffix3DNow: break
-        case .ib, .jb: r.immSize = 1
-        case .iw: r.immSize = 2
-        case .id: r.immSize = 4
-        case .iz, .jz: r.immSize = osize == 16 ? 2 : 4
-        case .iv: r.immSize = osize / 8
-        case .iwIb: r.immSize = 2; r.imm2Size = 1
-        case .ibIb: r.immSize = 1; r.imm2Size = 1
-        case .farPointer: r.immSize = osize == 16 ? 2 : 4; r.imm2Size = 2
-        case .moffs: r.immSize = r.addressSize / 8
-        }
+        let sizes: UInt64 = osize == 16 ? 0x0_2102_1222_4210 : osize == 32 ? 0x0_4104_1244_4210 : 0x0_4104_1284_4210
+        let kind = Int(truncatingIfNeeded: (r.formBits >> FormLayout.immediateShift) & 0x1F)
+        let shift = UInt64(truncatingIfNeeded: kind &<< 2)
+        r.immSize = Int(truncatingIfNeeded: (sizes &>> shift) & 0xF)
+        r.imm2Size = Int(truncatingIfNeeded: (UInt64(0x2_1100_0000) &>> shift) & 0xF)
+        if kind == Int(ImmediateKind.moffs.rawValue) { r.immSize = r.addressSize / 8 }
         r.immPos = pos
-        pos += r.immSize + r.imm2Size
-        if pos > 0 { _ = try byte(p, count, pos - 1) }
+        pos &+= r.immSize &+ r.imm2Size
+        if pos > 0 { _ = try byte(p, count, pos &- 1) }
         r.length = pos
         try validate(&r)
     }
@@ -344,7 +347,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 r.sib = try byte(p, count, pos)
                 r.sibPos = pos
                 r.hasSIB = true
-                pos += 1
+                pos &+= 1
                 if mod == 0 && r.sib & 7 == 5 { r.dispSize = 4 }
             } else if mod == 0 && rm == 5 {
                 r.dispSize = 4
@@ -352,8 +355,8 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
             if mod == 1 { r.dispSize = 1 } else if mod == 2 { r.dispSize = 4 }
         }
         r.dispPos = pos
-        pos += r.dispSize
-        if r.dispSize > 0 { _ = try byte(p, count, pos - 1) }
+        pos &+= r.dispSize
+        if r.dispSize > 0 { _ = try byte(p, count, pos &- 1) }
         return pos
     }
 
