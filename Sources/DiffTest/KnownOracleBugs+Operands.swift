@@ -70,6 +70,12 @@ extension KnownOracleBugs {
         // 3f 0f: the imm32 makes the twin 16 bytes long).
         var t = projectAnswer(twin + [UInt8](repeating: 0, count: 8), mode, vendor)
         if !t.valid { t = projectAnswer(PrefixScan(twin, mode).withoutRepeatedPrefixes + [UInt8](repeating: 0, count: 8), mode, vendor) }
+        // Still past 15 bytes: without the segment overrides too, unless the field is the
+        // segment (64-bit f0 64 66 26 67 f2 47 81 81 81 81 a5 ff 41 7a: 15 bytes with its imm16;
+        // without the 66 the imm32 makes 16).
+        if !t.valid, kind(field) != "operand.segment", let short = withoutPrefixes(twin, mode, [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65]) {
+            t = projectAnswer(short + [UInt8](repeating: 0, count: 8), mode, vendor)
+        }
         guard t.valid else { return false }
         t.length = answer.length
         return !compare(t, answer).contains { $0.field == field || $0.field == "operands.count" }
