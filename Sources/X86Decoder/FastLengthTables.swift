@@ -19,6 +19,11 @@ import Synchronization
 /// where they all give the same answer: the shortcut agrees with the tree by construction.
 /// Equal rows are stored once (a few hundred distinct rows cover everything), so the working
 /// set stays in the first-level cache; `FastLengthTests` checks shortcut == core.
+///
+/// Most rows need no row at all: every next byte gives the same valid answer (no ModRM, or
+/// one whose bytes do not matter), or the answer is a constant plus what the ModRM byte
+/// brings in the mode's addressing (SIB, displacement: `modrmLength`). Such a row's index
+/// word carries that summary (bits 24-31), and the lookup skips the row's load.
 final class FastLengthTables: @unchecked Sendable {
     /// Prefix states: bit 0 66, bits 1-2 rep (0 none, 1 F3, 2 F2).
     static let prefixStates = 6
@@ -27,9 +32,16 @@ final class FastLengthTables: @unchecked Sendable {
     static let rowCount = prefixStates * 3 * 2 * 256
     /// Distinct rows kept at most; a row beyond that takes the full path.
     static let uniqueCapacity = 4096
-    /// Per row: 0 not computed yet, else the offset of its distinct row in `rows` (its index
-    /// times 256; index 1: all "full path"). Stored shifted so the lookup needs no shift.
+    /// Per row: 0 not computed yet, else in bits 0-23 the offset of its distinct row in `rows`
+    /// (its index times 256; index 1: all "full path"; stored shifted so the lookup needs no
+    /// shift), and in bits 24-31 the row's summary: 0 none; else bit 7 set, bits 0-3 a
+    /// length c from the opcode byte on, bit 4 "add modrmLength[next byte]" (its bits 0-3,
+    /// and its bit 7 is the entries' bit 7).
     let rowIndex: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Per ModRM byte, the bytes it brings in this mode's default addressing (no 67 on the
+    /// shortcut): 1 + SIB + displacement, bit 7 when mod = 0 and a SIB follows (base 5 adds
+    /// a disp32). 16-bit addressing in 16-bit mode, else 32/64-bit.
+    let modrmLength: UnsafeMutablePointer<UInt8>
     /// Distinct rows, 256 entries each; row 0 unused, row 1 all zero.
     let rows: UnsafeMutablePointer<UInt8>
     let mode: Mode
@@ -58,13 +70,14 @@ final class FastLengthTables: @unchecked Sendable {
         var operands: UnsafeMutablePointer<UInt64>
         var fastIndex: UnsafeMutablePointer<Atomic<UInt32>>
         var fastRows: UnsafeMutablePointer<UInt8>
+        var modrmLength: UnsafeMutablePointer<UInt8>
     }
 
     nonisolated(unsafe) static let pointers: UnsafeMutablePointer<Pointers> = {
         let p = UnsafeMutablePointer<Pointers>.allocate(capacity: all.count)
         let tables = DecoderTables.shared
         for (k, t) in all.enumerated() {
-            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows))
+            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows, modrmLength: t.modrmLength))
         }
         return p
     }()
@@ -76,6 +89,36 @@ final class FastLengthTables: @unchecked Sendable {
         for i in 0..<Self.rowCount { (rowIndex + i).initialize(to: Atomic(0)) }
         rows = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.uniqueCapacity * 256)
         rows.initialize(repeating: 0, count: 2 * 256)
+        modrmLength = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for m in 0..<256 {
+            let mod = m >> 6, rm = m & 7
+            var n = 1
+            if mod != 3 {
+                if mode == .bits16 {
+                    n += mod == 1 ? 1 : (mod == 2 || (mod == 0 && rm == 6)) ? 2 : 0
+                } else {
+                    n += (rm == 4 ? 1 : 0) + (mod == 1 ? 1 : (mod == 2 || (mod == 0 && rm == 5)) ? 4 : 0)
+                }
+            }
+            let sibBase5 = mode != .bits16 && mod == 0 && rm == 4
+            (modrmLength + m).initialize(to: UInt8(n) | (sibBase5 ? 0x80 : 0))
+        }
+    }
+
+    /// The summary of a row's 256 entries (see `rowIndex`): one valid answer for every next
+    /// byte, or a constant plus `modrmLength[next]` for every next byte; else 0.
+    static func summary(_ entries: [UInt8], modrmLength: UnsafePointer<UInt8>) -> UInt8 {
+        let first = entries[0]
+        guard first != 0, first & 0x40 == 0 else { return 0 }
+        if first & 0x80 == 0 && entries.allSatisfy({ $0 == first }) { return 0x80 | first }
+        let m0 = modrmLength[0]
+        guard first & 0x0F > m0 & 0x0F else { return 0 }
+        let c = (first & 0x0F) - (m0 & 0x0F)
+        for next in 0..<256 {
+            let m = modrmLength[next]
+            if entries[next] != (m & 0x80) | (c + (m & 0x0F)) { return 0 }
+        }
+        return 0x90 | c
     }
 
     /// Per byte, how the prefix loop treats it: 0 not a legacy prefix; else bit 7 set and
@@ -116,12 +159,13 @@ final class FastLengthTables: @unchecked Sendable {
     /// before it leave room for that, so the core could not have met the 15-byte limit first.
     static let longestFromOpcode = 11
 
-    /// Computes `row` if nobody has yet; returns its distinct row's offset in `rows`.
+    /// Computes `row` if nobody has yet; returns its index word (see `rowIndex`).
     func fill(_ row: Int) -> Int {
         fillLock.withLock { unique -> Int in
             let known = Int(rowIndex[row].load(ordering: .acquiring))
             if known != 0 { return known }
             let entries = Self.compute(row, mode: mode, vendor: vendor)
+            let summary = Self.summary(entries, modrmLength: modrmLength)
             var index: UInt16 = 1
             if entries.contains(where: { $0 != 0 }) {
                 if let seen = unique[entries] {
@@ -133,8 +177,9 @@ final class FastLengthTables: @unchecked Sendable {
                     unique[entries] = index
                 }
             }
-            rowIndex[row].store(UInt32(index) << 8, ordering: .releasing)
-            return Int(index) << 8
+            let word = UInt32(index) << 8 | UInt32(summary) << 24
+            rowIndex[row].store(word, ordering: .releasing)
+            return Int(word)
         }
     }
 

@@ -15,6 +15,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     /// retain/release on every `length(of:)`.
     @usableFromInline let fastIndex: UnsafeMutablePointer<Atomic<UInt32>>?
     @usableFromInline let fastRows: UnsafeMutablePointer<UInt8>?
+    @usableFromInline let modrmLength: UnsafeMutablePointer<UInt8>
     @usableFromInline let prefixClass: UnsafeMutablePointer<UInt8>
     let prefixKind: UnsafeMutablePointer<UInt8>
     /// 16 in 64-bit mode (where 40-4F are REX), else 0: a byte b is a REX when
@@ -36,6 +37,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         formOperands = t.operands
         fastIndex = shortcut ? t.fastIndex : nil
         fastRows = shortcut ? t.fastRows : nil
+        modrmLength = t.modrmLength
         prefixClass = FastLengthTables.prefixClass
         prefixKind = FastLengthTables.prefixKind
         rexLimit = mode == .bits64 ? 16 : 0
@@ -91,9 +93,18 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 // ((state * 3 + rex) * 2 + map) * 256 + opcode; rex: 0, 1 (REX), 2 (REX.W)
                 let rex = isRex &+ (isRex & (b0 &>> 3))
                 let row = (state &* 6 &+ rex &* 2 &+ map) &<< 8 | opcode
-                var offset = Int(fastIndex[row].load(ordering: .acquiring))
-                if offset == 0 { offset = fillFastRow(row) }
-                let e = Int(fastRows[offset &+ next])
+                var word = Int(fastIndex[row].load(ordering: .acquiring))
+                if word == 0 { word = fillFastRow(row) }
+                let summary = word &>> 24
+                if summary != 0 {
+                    // No row load: c, plus the ModRM's bytes when the row says so (masked in,
+                    // not branched on: rows with and without a ModRM mix in any code).
+                    let m = Int(modrmLength[next]) & (0 &- ((summary &>> 4) & 1))
+                    let sibBase5 = sib & 7 == 5 ? 4 : 0
+                    let n = i &+ (summary & 0x0F) &+ (m & 0x0F) &+ (sibBase5 & (m &>> 5))
+                    return n <= 15 ? n : 0
+                }
+                let e = Int(fastRows[(word & 0xFF_FFFF) &+ next])
                 if e & 0x40 == 0 {
                     if e != 0 {
                         // Bit 7: a SIB whose base is 5 adds a disp32.
