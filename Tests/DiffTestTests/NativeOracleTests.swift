@@ -14,7 +14,10 @@ import X86Emulator
 
     @Test(arguments: [
         ("4801c8", true, 3), ("0f0b", true, 2), ("f4", true, 1), ("82c001", false, nil), ("48b80102030405060708", true, 10),
-        ("c4e2791800", true, 5), ("62f1fd4858c1", true, 6), ("0f34", false, nil),
+        ("c4e2791800", true, 5), ("62f1fd4858c1", true, 6),
+        // SYSENTER: runs on Intel; #UD in long mode on AMD, which is its definition there, so
+        // not compared (the project's answer with a reason).
+        ("0f34", true, 2),
         // Truncated buffers: the CPU would read past their end (found by the default campaign:
         // the probe's zero padding made these "valid" at 10, 6 and 7 bytes).
         ("48bbd400", false, nil), ("62a2bd000b", false, nil), ("86b438d0f60f", false, nil), ("666666", false, nil),
@@ -56,6 +59,27 @@ import X86Emulator
         #expect(features.missingExtension(try Hex.parse("660fefc0"), mode: .bits64) == nil)
         // A reserved encoding that #UDs everywhere stays a verdict: 0f 0b (ud2) is decoded, #UD.
         #expect(features.missingExtension(try Hex.parse("0f0b"), mode: .bits64) == nil)
+    }
+
+    /// #UD that an instruction's definition raises in the sandbox (RSM outside SMM; SYSENTER in
+    /// long mode on AMD) is not compared when the CPU read exactly the project's instruction;
+    /// a form Zydis lacks (LKGS) is matched to its CPUID bit by the project's mnemonic.
+    @Test func definedUDAndZydisLessFormsAreNotCompared() throws {
+        let rsm = Self.length.decode(try Hex.parse("0faa"), mode: .bits64, vendor: .intel, address: 0)
+        #expect(rsm.valid && rsm.length == 2 && rsm.reason == "not compared: RSM raises #UD outside SMM", "\(rsm)")
+        let sysenter = Self.length.decode(try Hex.parse("0f34"), mode: .bits64, vendor: .intel, address: 0)
+        if HostCPU.current.isAMD {
+            #expect(sysenter.reason == "not compared: SYSENTER raises #UD in long mode on AMD", "\(sysenter)")
+        } else {
+            #expect(sysenter.valid && sysenter.length == 2, "\(sysenter)")
+        }
+        #expect(NativeLengthOracle.stateUD("sysenter", mode: .bits64, amd: false) == nil)
+        let lkgs = try Hex.parse("f20f00f0")
+        let hasLKGS = NativeFeatures.cpuHas(NativeFeatures.byMnemonic.first { $0.mnemonic == "lkgs" }!.bit)
+        #expect(NativeFeatures().missingExtension(lkgs, mode: .bits64, mnemonic: "lkgs") == (hasLKGS ? nil : "LKGS"))
+        #expect(NativeFeatures().missingExtension(lkgs, mode: .bits64) == nil, "Zydis 4.0 names no ISA set for it")
+        // A #UD of a form the CPU has and nothing defines stays a verdict (0f 0b: ud2 is decoded, #UD).
+        #expect(NativeLengthOracle.stateUD("ud2", mode: .bits64, amd: true) == nil)
     }
 
     /// A prepared batch answers exactly what one-by-one probes answer.

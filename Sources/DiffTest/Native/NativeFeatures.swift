@@ -53,6 +53,13 @@ public final class NativeFeatures {
         ("MOVDIR", "MOVDIRI/MOVDIR64B", Bit(leaf: 7, subleaf: 0, register: 2, bit: 27)),
         ("SGX", "SGX", Bit(leaf: 7, subleaf: 0, register: 1, bit: 2)),
         ("PT", "Intel PT (PTWRITE)", Bit(leaf: 7, subleaf: 0, register: 1, bit: 25)),
+        ("PCONFIG", "PCONFIG", Bit(leaf: 7, subleaf: 0, register: 3, bit: 18)),
+    ]
+
+    /// Forms Zydis 4.0 does not decode (so it names no ISA set), by the project's mnemonic.
+    public static let byMnemonic: [(mnemonic: String, name: String, bit: Bit)] = [
+        // LKGS (f2 0f 00 /6): CPUID.(EAX=7,ECX=1):EAX[18] (SDM Vol. 2 LKGS).
+        ("lkgs", "LKGS", Bit(leaf: 7, subleaf: 1, register: 0, bit: 18)),
     ]
 
     private let zydis: ZydisOracle?
@@ -82,8 +89,11 @@ public final class NativeFeatures {
     public static let offInSandbox: [(isaSet: String, name: String)] = [("CET", "CET shadow stacks (off in the sandbox)")]
 
     /// The name of the extension `bytes` belong to when this CPU lacks it (`XOP`), or when the
-    /// sandbox keeps it off, else nil.
-    public func missingExtension(_ bytes: [UInt8], mode: Mode) -> String? {
+    /// sandbox keeps it off, else nil. `mnemonic` (the project's) covers forms Zydis lacks.
+    public func missingExtension(_ bytes: [UInt8], mode: Mode, mnemonic: String? = nil) -> String? {
+        if let m = mnemonic, let entry = Self.byMnemonic.first(where: { $0.mnemonic == m }) {
+            return Self.cpuHas(entry.bit) ? nil : entry.name
+        }
         guard let set = isaSet(bytes, mode: mode) else { return nil }
         for entry in Self.offInSandbox where set.hasPrefix(entry.isaSet) { return entry.name }
         for (k, entry) in Self.bits.enumerated() where set.hasPrefix(entry.isaSet) {

@@ -151,10 +151,30 @@ public final class NativeLengthOracle: BatchDecodeOracle {
     private func answer(_ p: Probe, bytes: [UInt8], mode: Mode, project: DecodeAnswer) -> DecodeAnswer {
         // #UD from an extension this CPU lacks says nothing about the decoder, whatever length
         // the CPU read before raising it (Zen 4 reads `0f 78 /r`, VMREAD, 2 bytes further).
-        if project.valid, p.killed == nil, p.vector == 6, let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode) {
+        if project.valid, p.killed == nil, p.vector == 6,
+           let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode, mnemonic: project.mnemonic) {
             return Self.notCompared(project, "not compared: \(missing) is not on this CPU (CPUID)")
         }
+        // #UD that the instruction's definition raises in the sandbox's state, after the CPU
+        // decoded exactly the project's instruction: not a decoding verdict.
+        if project.valid, p.killed == nil, p.vector == 6, p.length == project.length, let m = project.mnemonic,
+           let why = Self.stateUD(m, mode: mode, amd: cpu.isAMD) {
+            return Self.notCompared(project, "not compared: \(why)")
+        }
         return Self.answer(p, bytes: bytes, project: project)
+    }
+
+    /// Why `mnemonic` raises #UD by definition where the sandbox runs it (64-bit user mode), or
+    /// nil. RSM: "#UD if an attempt is made to execute this instruction when the processor is
+    /// not in SMM" (SDM RSM); SYSENTER/SYSEXIT: #UD in long mode on AMD (APM Vol. 3), while
+    /// Intel runs them there (so only on an AMD host). Measured on Zen 4: `0f aa` and `0f 34`
+    /// #UD after 2 bytes, the project's length.
+    static func stateUD(_ mnemonic: String, mode: Mode, amd: Bool) -> String? {
+        if mnemonic == "rsm" { return "RSM raises #UD outside SMM" }
+        if (mnemonic == "sysenter" || mnemonic == "sysexit") && amd && mode == .bits64 {
+            return "\(mnemonic.uppercased()) raises #UD in long mode on AMD"
+        }
+        return nil
     }
 
     /// Extensions this CPU lacks (3DNow!, XOP, AVX512-FP16 … on Zen 4).
