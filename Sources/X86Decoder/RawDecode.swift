@@ -56,9 +56,6 @@ struct RawDecode {
     @inline(__always) var rmField: UInt8 { modrm & 7 }
     @inline(__always) var isRegisterForm: Bool { modrm >= 0xC0 }
     @inline(__always) var flags: FormFlags { FormFlags(rawValue: (formBits >> FormLayout.flagsShift) & 0x7FFF_FFFF) }
-    @inline(__always) var immediateKind: ImmediateKind {
-        ImmediateKind(trusted: UInt8(truncatingIfNeeded: (formBits >> FormLayout.immediateShift) & 0x1F))
-    }
     @inline(__always) var tuple: TupleType {
         TupleType(trusted: UInt8(truncatingIfNeeded: (formBits >> FormLayout.tupleShift) & 0x1F))
     }
