@@ -80,6 +80,30 @@ import X86Emulator
         #expect(NativeFeatures().missingExtension(lkgs, mode: .bits64) == nil, "Zydis 4.0 names no ISA set for it")
         // A #UD of a form the CPU has and nothing defines stays a verdict (0f 0b: ud2 is decoded, #UD).
         #expect(NativeLengthOracle.stateUD("ud2", mode: .bits64, amd: true) == nil)
+        let monitor = Self.length.decode(try Hex.parse("0f01c8"), mode: .bits64, vendor: .intel, address: 0)
+        #expect(monitor.valid && monitor.length == 3 && monitor.reason == "not compared: MONITOR raises #UD at CPL 3", "\(monitor)")
+        // VIA PadLock (xstore): by Zydis' ISA set and the Centaur leaf.
+        let xstore = try Hex.parse("0fa7c0")
+        let features = NativeFeatures()
+        #expect(features.isaSet(xstore, mode: .bits64) == "PADLOCK_RNG")
+        let hasRNG = NativeFeatures.cpuHas(NativeFeatures.bits.first { $0.isaSet == "PADLOCK_RNG" }!.bit)
+        #expect(features.missingExtension(xstore, mode: .bits64) == (hasRNG ? nil : "VIA PadLock RNG"))
+    }
+
+    /// A 15-byte probe that raises #GP is "longer than 15" unless the project reads exactly 15
+    /// bytes: then the CPU gave no evidence either way (not compared).
+    @Test func fifteenByteGPIsNotEvidence() throws {
+        let bytes = try Hex.parse("2626262666430f3a421d29753e4293")  // mpsadbw, misaligned m128: #GP(0)
+        let project = ProjectOracle().decode(bytes, mode: .bits64, vendor: .intel, address: 0)
+        #expect(project.valid && project.length == 15)
+        let gp = NativeLengthOracle.Probe(length: 15, vector: 13, probes: 2, killed: nil)
+        let a = NativeLengthOracle.answer(gp, bytes: bytes, project: project)
+        #expect(a.reason == NativeLengthOracle.ambiguous15Text && a.valid && a.length == 15, "\(a)")
+        let short = DecodeAnswer.invalid("too-long")
+        #expect(NativeLengthOracle.answer(gp, bytes: bytes, project: short) == .invalid(NativeLengthOracle.tooLongText))
+        // What the CPU says about it, through the oracle.
+        let live = Self.length.decode(bytes, mode: .bits64, vendor: .intel, address: 0)
+        #expect(live.reason == NativeLengthOracle.ambiguous15Text || (live.valid && live.length == 15), "\(live)")
     }
 
     /// A prepared batch answers exactly what one-by-one probes answer.

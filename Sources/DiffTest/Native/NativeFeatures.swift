@@ -54,6 +54,11 @@ public final class NativeFeatures {
         ("SGX", "SGX", Bit(leaf: 7, subleaf: 0, register: 1, bit: 2)),
         ("PT", "Intel PT (PTWRITE)", Bit(leaf: 7, subleaf: 0, register: 1, bit: 25)),
         ("PCONFIG", "PCONFIG", Bit(leaf: 7, subleaf: 0, register: 3, bit: 18)),
+        // VIA PadLock units: Centaur leaf C000_0001h EDX, the "present" bit of each unit.
+        ("PADLOCK_RNG", "VIA PadLock RNG", Bit(leaf: 0xC000_0001, subleaf: 0, register: 3, bit: 2)),
+        ("PADLOCK_ACE", "VIA PadLock ACE", Bit(leaf: 0xC000_0001, subleaf: 0, register: 3, bit: 6)),
+        ("PADLOCK_PHE", "VIA PadLock PHE", Bit(leaf: 0xC000_0001, subleaf: 0, register: 3, bit: 10)),
+        ("PADLOCK_PMM", "VIA PadLock PMM", Bit(leaf: 0xC000_0001, subleaf: 0, register: 3, bit: 12)),
     ]
 
     /// Forms Zydis 4.0 does not decode (so it names no ISA set), by the project's mnemonic.
@@ -71,10 +76,12 @@ public final class NativeFeatures {
         present = Self.bits.map { Self.cpuHas($0.bit) }
     }
 
-    /// The CPUID bit is set (and its leaf exists).
+    /// The CPUID bit is set (and its leaf exists: the top leaf of its range, 0, 8000_0000h or
+    /// C000_0000h, must reach it).
     public static func cpuHas(_ b: Bit) -> Bool {
-        let top = HostCPU.cpuid(b.leaf & 0x8000_0000)[0]
-        guard b.leaf <= top else { return false }
+        let range = b.leaf & 0xF000_0000
+        let top = HostCPU.cpuid(range)[0]
+        guard top & 0xF000_0000 == range, b.leaf <= top else { return false }
         return HostCPU.cpuid(b.leaf, b.subleaf)[b.register] >> UInt32(b.bit) & 1 == 1
     }
 

@@ -22,7 +22,9 @@ import X86Decoder
 ///   decodes at N bytes or more (they are defined to raise it, possibly before their ModRM);
 /// - invalid ("longer than 15 bytes (#GP)") when the 15-byte probe raises #GP: at CPL3 the CPU
 ///   cannot tell us apart a too-long instruction and a 15-byte one that #GPs (both are #GP(0)
-///   with all 15 bytes fetched); the second is rare enough to be a known limitation;
+///   with all 15 bytes fetched). Where the project reads exactly 15 bytes the probe is no
+///   evidence either way (random campaigns make many: misaligned SSE operands, non-canonical
+///   moffs), so that case is not compared;
 /// - invalid ("truncated: …") when the CPU reads past the end of the buffer (the probe pads it
 ///   with zeros, so what it measured is not the buffer's instruction);
 /// - not compared: #UD on an instruction of an extension this CPU lacks (NativeFeatures: Zydis'
@@ -166,11 +168,14 @@ public final class NativeLengthOracle: BatchDecodeOracle {
 
     /// Why `mnemonic` raises #UD by definition where the sandbox runs it (64-bit user mode), or
     /// nil. RSM: "#UD if an attempt is made to execute this instruction when the processor is
-    /// not in SMM" (SDM RSM); SYSENTER/SYSEXIT: #UD in long mode on AMD (APM Vol. 3), while
-    /// Intel runs them there (so only on an AMD host). Measured on Zen 4: `0f aa` and `0f 34`
-    /// #UD after 2 bytes, the project's length.
+    /// not in SMM" (SDM RSM); MONITOR/MWAIT at CPL 3; SYSENTER/SYSEXIT: #UD in long mode on
+    /// AMD (APM Vol. 3), while Intel runs them there (so only on an AMD host). Measured on
+    /// Zen 4: `0f aa` and `0f 34` #UD after 2 bytes, the project's length.
     static func stateUD(_ mnemonic: String, mode: Mode, amd: Bool) -> String? {
         if mnemonic == "rsm" { return "RSM raises #UD outside SMM" }
+        // MONITOR/MWAIT: "#UD if current privilege level is not 0" (SDM; APM: unless the OS
+        // enables them for CPL 3, which Linux does not). Zen 4: `0f 01 c8` #UD after 3 bytes.
+        if mnemonic == "monitor" || mnemonic == "mwait" { return "\(mnemonic.uppercased()) raises #UD at CPL 3" }
         if (mnemonic == "sysenter" || mnemonic == "sysexit") && amd && mode == .bits64 {
             return "\(mnemonic.uppercased()) raises #UD in long mode on AMD"
         }
@@ -188,7 +193,12 @@ public final class NativeLengthOracle: BatchDecodeOracle {
         // CPU takes 10 bytes of `48 bb d4 00 00 …`). Every decoder says truncated there too.
         if (p.length ?? 16) > bytes.count { return .invalid(truncatedText(p.length, bytes.count)) }
         guard let length = p.length else { return .invalid(tooLongText) }
-        if length == 15 && p.vector == 13 { return .invalid(tooLongText) }
+        if length == 15 && p.vector == 13 {
+            // 26 26 26 26 66 43 0f 3a 42 1d …: mpsadbw with a misaligned memory operand, 15
+            // bytes, #GP(0) like a 16-byte instruction would.
+            if project.valid && project.length == 15 { return notCompared(project, ambiguous15Text) }
+            return .invalid(tooLongText)
+        }
         let sameLength = project.valid && project.length == length
         if p.vector == 6 {
             // UD0/UD1/UD2 are defined to raise #UD; a CPU may raise it before it fetches their
@@ -204,6 +214,7 @@ public final class NativeLengthOracle: BatchDecodeOracle {
     }
 
     static let tooLongText = "longer than 15 bytes (#GP)"
+    static let ambiguous15Text = "not compared: a 15-byte instruction that raises #GP looks the same as one longer than 15 bytes at CPL3"
 
     static func truncatedText(_ length: Int?, _ count: Int) -> String {
         "truncated: the CPU reads \(length.map { "\($0)" } ?? "more than 15") bytes, the buffer has \(count)"
