@@ -12,6 +12,9 @@
 // it ends with exit_group. Signal handlers are compiled without stack protector for the same
 // reason: they run with the case's FS base.
 #include "internal.h"
+#ifndef SYS_close_range
+#define SYS_close_range 436  // x86-64, Linux 5.9
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Child-private state (globals are private to the child after fork; the parent never uses them).
@@ -590,6 +593,17 @@ NO_SP void cnativesandbox_child_main(void) {
     long q = sys(SYS_mmap, (long)(CNATIVESANDBOX_PROBE_BASE + PAGE), PAGE, PROT_READ,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p != (long)CNATIVESANDBOX_PROBE_BASE || q != (long)(CNATIVESANDBOX_PROBE_BASE + PAGE)) child_exit(92);
+    // Drop every descriptor inherited from the parent but the memfd (case pages are mapped from
+    // it). An inherited pipe end would stay open as long as the child lives: a harness thread
+    // reading another process's output to its end would wait for it (seen in the test suite: a
+    // sandbox forked while a test held a Pipe's write end).
+    long keep = cnativesandbox_child_handle.memfd;
+    long below = keep > 0 ? sys(SYS_close_range, 0, keep - 1, 0, 0, 0, 0) : 0;
+    long above = sys(SYS_close_range, keep + 1, 0xFFFFFFFFL, 0, 0, 0, 0);
+    if (below != 0 || above != 0) {
+        for (long fd = 0; fd < 4096; fd++)
+            if (fd != keep) sys(SYS_close, fd, 0, 0, 0, 0, 0);
+    }
     cnativesandbox_fsgsbase = cnativesandbox_child_handle.control->has_fsgsbase;
     if (cnativesandbox_fsgsbase) {
         __asm__ volatile("rdfsbase %0" : "=r"(cnativesandbox_child_fsbase));

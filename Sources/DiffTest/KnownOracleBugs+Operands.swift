@@ -732,15 +732,17 @@ extension KnownOracleBugs {
             }),
         KnownOracleBug(
             id: "zydis-67-rex-b-sib-no-base", oracle: "zydis",
-            summary: "with 67 and REX.B, takes SIB base 101b with mod 00 as r13d instead of \"no base, disp32\"",
+            summary: "with 67 and REX.B (or VEX/EVEX/XOP.B), takes SIB base 101b with mod 00 as r13d instead of \"no base, disp32\"",
             example: .init("67418a0c25d8e98800", .bits64), observed: .init(valid: true, length: 9, mnemonic: "mov"),
             oracleSays: "mov cl, byte ptr [r13d] (the disp32 read but dropped)", truth: "mov cl, byte ptr [0x88e9d8]: REX.B does not apply to SIB.base 101b with mod 00 (SDM Vol. 2 Table 2-5, special cases of REX)",
             evidence: "Capstone: [0x88e9d8]. Zydis itself gets it right without 67 (41 8a 0c 25 …) and with 67 and no REX.B.",
             field: "operand.base", control: .init("418a0c25d8e98800", .bits64),
             matches: { bytes, mode, _, answer, others, field in
                 let p = PrefixScan(bytes, mode)
-                // EVEX.B likewise (67 62 91 fd 28 64 04 fd: B̄ = 0).
-                let b = p.rex & 1 != 0 || p.evex.map { $0.p0 & 0x20 == 0 } == true
+                // EVEX.B likewise (67 62 91 fd 28 64 04 fd: B̄ = 0), and VEX3/XOP.B (67 c4 81 fd 61 04 45
+                // 00 00 00 00: vpunpcklwd ymm0, ymm0, [r8d*2], Zydis [r13d + r8d*2]).
+                let vex3B = (p.at(0) == 0xC4 || p.startsXop) && p.at(1).map { $0 & 0x20 == 0 } == true
+                let b = p.rex & 1 != 0 || p.evex.map { $0.p0 & 0x20 == 0 } == true || vex3B
                 guard mode == .bits64, p.has(0x67), b, kind(field) == "operand.base" || kind(field) == "operand.displacement",
                       let mine = operand(answer, field), mine.kind == .memory, mine.base == "r13d",
                       operand(others["project"], field)?.base == nil else { return false }

@@ -82,6 +82,8 @@ import X86Emulator
         #expect(NativeLengthOracle.stateUD("ud2", mode: .bits64, amd: true) == nil)
         let monitor = Self.length.decode(try Hex.parse("0f01c8"), mode: .bits64, vendor: .intel, address: 0)
         #expect(monitor.valid && monitor.length == 3 && monitor.reason == "not compared: MONITOR raises #UD at CPL 3", "\(monitor)")
+        let clac = Self.length.decode(try Hex.parse("0f01ca"), mode: .bits64, vendor: .intel, address: 0)
+        #expect(clac.valid && clac.length == 3 && clac.reason == "not compared: CLAC raises #UD at CPL 3", "\(clac)")
         // VIA PadLock (xstore): by Zydis' ISA set and the Centaur leaf.
         let xstore = try Hex.parse("0fa7c0")
         let features = NativeFeatures()

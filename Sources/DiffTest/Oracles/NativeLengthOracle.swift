@@ -168,7 +168,7 @@ public final class NativeLengthOracle: BatchDecodeOracle {
 
     /// Why `mnemonic` raises #UD by definition where the sandbox runs it (64-bit user mode), or
     /// nil. RSM: "#UD if an attempt is made to execute this instruction when the processor is
-    /// not in SMM" (SDM RSM); MONITOR/MWAIT at CPL 3; SYSENTER/SYSEXIT: #UD in long mode on
+    /// not in SMM" (SDM RSM); MONITOR/MWAIT and CLAC/STAC at CPL 3; SYSENTER/SYSEXIT: #UD in long mode on
     /// AMD (APM Vol. 3), while Intel runs them there (so only on an AMD host). Measured on
     /// Zen 4: `0f aa` and `0f 34` #UD after 2 bytes, the project's length.
     static func stateUD(_ mnemonic: String, mode: Mode, amd: Bool) -> String? {
@@ -176,6 +176,8 @@ public final class NativeLengthOracle: BatchDecodeOracle {
         // MONITOR/MWAIT: "#UD if current privilege level is not 0" (SDM; APM: unless the OS
         // enables them for CPL 3, which Linux does not). Zen 4: `0f 01 c8` #UD after 3 bytes.
         if mnemonic == "monitor" || mnemonic == "mwait" { return "\(mnemonic.uppercased()) raises #UD at CPL 3" }
+        // CLAC/STAC: "#UD if the CPL > 0" (SDM). Zen 4: `0f 01 ca` #UD after 3 bytes.
+        if mnemonic == "clac" || mnemonic == "stac" { return "\(mnemonic.uppercased()) raises #UD at CPL 3" }
         if (mnemonic == "sysenter" || mnemonic == "sysexit") && amd && mode == .bits64 {
             return "\(mnemonic.uppercased()) raises #UD in long mode on AMD"
         }
