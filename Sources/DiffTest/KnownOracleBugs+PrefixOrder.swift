@@ -123,6 +123,15 @@ extension KnownOracleBugs {
         return out
     }
 
+    /// Every one of `fields` in which `capstone` differs from the project's answer for `twin` is
+    /// a registered Capstone bug of the twin itself (the registry's own matchers decide, with
+    /// Zydis' answer for the twin as the peer).
+    static func capstoneBugsOnTwin(_ twin: [UInt8], _ mode: Mode, _ vendor: Vendor, capstone: DecodeAnswer, fields: [String]) -> Bool {
+        var answers = peerAnswers(twin, mode, vendor)
+        answers["capstone"] = capstone
+        return fields.allSatisfy { lookup(oracle: "capstone", bytes: twin, mode: mode, vendor: vendor, answers: answers, field: $0) != nil }
+    }
+
     /// capstone-mandatory-prefix-position: Capstone's answer in `field` is the project's for
     /// the twin that has the prefixes as Capstone reads them (PrefixScan.capstoneTwin), or
     /// Capstone gives the twin the same answer and the twin's own difference in `field` is

@@ -68,12 +68,15 @@ public final class NativeFeatures {
     ]
 
     private let zydis: ZydisOracle?
-    /// Presence of each entry of `bits` on this CPU, in order.
+    /// Presence of each entry of `bits` (and of `byMnemonic`) on this CPU, in order: CPUID is a
+    /// VM exit under a hypervisor, so it is asked once.
     public let present: [Bool]
+    let presentByMnemonic: [Bool]
 
     public init() {
         zydis = try? ZydisOracle()
         present = Self.bits.map { Self.cpuHas($0.bit) }
+        presentByMnemonic = Self.byMnemonic.map { Self.cpuHas($0.bit) }
     }
 
     /// The CPUID bit is set (and its leaf exists: the top leaf of its range, 0, 8000_0000h or
@@ -98,8 +101,8 @@ public final class NativeFeatures {
     /// The name of the extension `bytes` belong to when this CPU lacks it (`XOP`), or when the
     /// sandbox keeps it off, else nil. `mnemonic` (the project's) covers forms Zydis lacks.
     public func missingExtension(_ bytes: [UInt8], mode: Mode, mnemonic: String? = nil) -> String? {
-        if let m = mnemonic, let entry = Self.byMnemonic.first(where: { $0.mnemonic == m }) {
-            return Self.cpuHas(entry.bit) ? nil : entry.name
+        if let m = mnemonic, let k = Self.byMnemonic.firstIndex(where: { $0.mnemonic == m }) {
+            return presentByMnemonic[k] ? nil : Self.byMnemonic[k].name
         }
         guard let set = isaSet(bytes, mode: mode) else { return nil }
         for entry in Self.offInSandbox where set.hasPrefix(entry.isaSet) { return entry.name }

@@ -151,16 +151,15 @@ public final class NativeLengthOracle: BatchDecodeOracle {
 
     /// The answer for a probe of `bytes`.
     private func answer(_ p: Probe, bytes: [UInt8], mode: Mode, project: DecodeAnswer) -> DecodeAnswer {
+        guard project.valid, p.killed == nil, p.vector == 6 else { return Self.answer(p, bytes: bytes, project: project) }
         // #UD from an extension this CPU lacks says nothing about the decoder, whatever length
         // the CPU read before raising it (Zen 4 reads `0f 78 /r`, VMREAD, 2 bytes further).
-        if project.valid, p.killed == nil, p.vector == 6,
-           let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode, mnemonic: project.mnemonic) {
+        if let missing = features.missingExtension(Array(bytes.prefix(15)), mode: mode, mnemonic: project.mnemonic) {
             return Self.notCompared(project, "not compared: \(missing) is not on this CPU (CPUID)")
         }
         // #UD that the instruction's definition raises in the sandbox's state, after the CPU
         // decoded exactly the project's instruction: not a decoding verdict.
-        if project.valid, p.killed == nil, p.vector == 6, p.length == project.length, let m = project.mnemonic,
-           let why = Self.stateUD(m, mode: mode, amd: cpu.isAMD) {
+        if p.length == project.length, let m = project.mnemonic, let why = Self.stateUD(m, mode: mode, amd: cpu.isAMD) {
             return Self.notCompared(project, "not compared: \(why)")
         }
         return Self.answer(p, bytes: bytes, project: project)
@@ -172,16 +171,15 @@ public final class NativeLengthOracle: BatchDecodeOracle {
     /// AMD (APM Vol. 3), while Intel runs them there (so only on an AMD host). Measured on
     /// Zen 4: `0f aa` and `0f 34` #UD after 2 bytes, the project's length.
     static func stateUD(_ mnemonic: String, mode: Mode, amd: Bool) -> String? {
-        if mnemonic == "rsm" { return "RSM raises #UD outside SMM" }
+        switch mnemonic {
+        case "rsm": return "RSM raises #UD outside SMM"
         // MONITOR/MWAIT: "#UD if current privilege level is not 0" (SDM; APM: unless the OS
-        // enables them for CPL 3, which Linux does not). Zen 4: `0f 01 c8` #UD after 3 bytes.
-        if mnemonic == "monitor" || mnemonic == "mwait" { return "\(mnemonic.uppercased()) raises #UD at CPL 3" }
-        // CLAC/STAC: "#UD if the CPL > 0" (SDM). Zen 4: `0f 01 ca` #UD after 3 bytes.
-        if mnemonic == "clac" || mnemonic == "stac" { return "\(mnemonic.uppercased()) raises #UD at CPL 3" }
-        if (mnemonic == "sysenter" || mnemonic == "sysexit") && amd && mode == .bits64 {
-            return "\(mnemonic.uppercased()) raises #UD in long mode on AMD"
+        // enables them for CPL 3, which Linux does not). CLAC/STAC: "#UD if the CPL > 0" (SDM).
+        // Zen 4: `0f 01 c8` and `0f 01 ca` #UD after 3 bytes.
+        case "monitor", "mwait", "clac", "stac": return "\(mnemonic.uppercased()) raises #UD at CPL 3"
+        case "sysenter", "sysexit": return amd && mode == .bits64 ? "\(mnemonic.uppercased()) raises #UD in long mode on AMD" : nil
+        default: return nil
         }
-        return nil
     }
 
     /// Extensions this CPU lacks (3DNow!, XOP, AVX512-FP16 … on Zen 4).
