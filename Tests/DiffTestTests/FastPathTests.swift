@@ -35,6 +35,29 @@ import X86Decoder
         #expect(agreed * 2 > total, "the shortcut fired on \(agreed) of \(total)")
     }
 
+    /// Capstone's raw comparison (CapstoneOracle+Agreement) says "agrees" only where its full
+    /// answer equals the project's, returns exactly the full answer otherwise, and takes most
+    /// agreeing cases (a comparison that always deferred would pass the first two checks).
+    @Test(arguments: [Mode.bits64, .bits32, .bits16])
+    func capstoneRawAgreementIsExact(mode: Mode) throws {
+        let capstone = try CapstoneOracle()
+        var shown = 0
+        var equal = 0
+        for c in Self.cases(6000, mode: mode) {
+            let result = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0)
+            let full = capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            let agrees = ProjectOracle.agrees(result, with: full)
+            if agrees { equal += 1 }
+            if let answer = capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, unlessAgreeingWith: result) {
+                #expect(answer == full, "\(Hex.string(c.bytes))")
+            } else {
+                #expect(agrees, "\(Hex.string(c.bytes)): shown equal, but \(full) differs")
+                shown += 1
+            }
+        }
+        #expect(shown * 10 >= equal * 8, "the raw comparison took \(shown) of \(equal) agreeing cases")
+    }
+
     /// The checker with its shortcut finds exactly what the full comparison finds.
     @Test func checkerMatchesFullComparison() throws {
         let checker = try DecodeChecker(oracleNames: ["capstone", "zydis"])

@@ -8,8 +8,12 @@ public final class DecodeChecker {
     public let project = ProjectOracle()
     public let others: [DecodeOracle]
 
+    /// `others`, each as a ProjectAgreeingOracle where it is one (cast once, not per case).
+    let agreeing: [ProjectAgreeingOracle?]
+
     public init(others: [DecodeOracle]) {
         self.others = others.filter { $0.name != "project" }
+        agreeing = self.others.map { $0 as? ProjectAgreeingOracle }
     }
 
     /// Opens one handle of each named oracle (`project` is implied and skipped).
@@ -36,22 +40,31 @@ public final class DecodeChecker {
     public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
         let result = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0)
         guard !withAnswers else { return check(c, mine: ProjectOracle.answer(result), known: [:], withAnswers: true) }
-        // The common case, without building the project's answer: every oracle agrees.
+        // The common case, without building the project's answer: every oracle agrees. An
+        // oracle that can tell so from its own raw answer (ProjectAgreeingOracle) builds none.
         theirs.removeAll(keepingCapacity: true)
         var agree = true
-        for o in others {
-            let answer = o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+        for (o, fast) in zip(others, agreeing) {
+            let answer: DecodeAnswer
+            if let fast {
+                guard let a = fast.decode(c.bytes, mode: c.mode, vendor: c.vendor, unlessAgreeingWith: result) else { continue }
+                answer = a
+            } else {
+                answer = o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
+            }
             if agree && !ProjectOracle.agrees(result, with: answer) { agree = false }
-            theirs.append(answer)
+            theirs.append((o.name, answer))
         }
         if agree { return [] }
         var known: [String: DecodeAnswer] = [:]
-        for (o, answer) in zip(others, theirs) { known[o.name] = answer }
+        for (name, answer) in theirs { known[name] = answer }
         return check(c, mine: ProjectOracle.answer(result), known: known)
     }
 
-    /// The other oracles' answers of the case being checked (reused: no allocation per case).
-    private var theirs: [DecodeAnswer] = []
+    /// The other oracles' answers of the case being checked, by name (reused: no allocation
+    /// per case). An oracle shown to agree has none; `check(_:mine:known:)` asks it again
+    /// when another one disagrees.
+    private var theirs: [(name: String, answer: DecodeAnswer)] = []
 
     /// `check` with the project's answer and any already known oracle answers (by name) given.
     func check(_ c: Case, mine: DecodeAnswer, known: [String: DecodeAnswer], withAnswers: Bool = false) -> [Finding] {

@@ -15,7 +15,7 @@ import X86Decoder
 /// sorted and drop an operand (measured: `a1 …` came back as "mov dword ptr [0]" and `91` as
 /// "xchg ecx" in parallel tests). The first CapstoneOracle therefore decodes such forms once,
 /// under Swift's once-only static initialization, before any handle is handed out.
-public final class CapstoneOracle: DecodeOracle {
+public final class CapstoneOracle: ProjectAgreeingOracle {
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
     }
@@ -60,7 +60,7 @@ public final class CapstoneOracle: DecodeOracle {
     }
 
     /// The handle and instruction buffer for a mode, opened on first use; nil if cs_open fails.
-    private func handle(_ mode: Mode, detail: Bool) -> (csh, UnsafeMutablePointer<cs_insn>)? {
+    func handle(_ mode: Mode, detail: Bool) -> (csh, UnsafeMutablePointer<cs_insn>)? {
         let k = (mode == .bits16 ? 0 : mode == .bits32 ? 2 : 4) + (detail ? 1 : 0)
         if handles[k] == 0 {
             let csMode = mode == .bits16 ? CS_MODE_16 : mode == .bits32 ? CS_MODE_32 : CS_MODE_64
@@ -79,7 +79,7 @@ public final class CapstoneOracle: DecodeOracle {
 
     /// One instruction from `buffer`: true when Capstone decoded one into `insn`.
     @inline(__always)
-    private static func disassemble(_ h: csh, _ insn: UnsafeMutablePointer<cs_insn>, _ buffer: UnsafeRawBufferPointer,
+    static func disassemble(_ h: csh, _ insn: UnsafeMutablePointer<cs_insn>, _ buffer: UnsafeRawBufferPointer,
                                     address: UInt64) -> Bool {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return false }
         var code: UnsafePointer<UInt8>? = base.assumingMemoryBound(to: UInt8.self)
@@ -101,6 +101,12 @@ public final class CapstoneOracle: DecodeOracle {
     public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, address: UInt64) -> DecodeAnswer {
         guard let (h, insn) = handle(mode, detail: true) else { return .invalid("cs_open failed") }
         let ok = bytes.withUnsafeBytes { Self.disassemble(h, insn, $0, address: address) }
+        return answer(h, insn, ok: ok, bytes: bytes, mode: mode)
+    }
+
+    /// The normalized answer of the instruction cs_disasm_iter just left in `insn` (`ok`: it
+    /// returned true).
+    func answer(_ h: csh, _ insn: UnsafeMutablePointer<cs_insn>, ok: Bool, bytes: [UInt8], mode: Mode) -> DecodeAnswer {
         guard ok, let detail = insn.pointee.detail else { return .invalid("no instruction") }
         let x86 = detail.pointee.x86
         var mnemonic = normalizedMnemonic(id: Int(insn.pointee.id), raw: Self.string(insn.pointee.mnemonic))
@@ -177,6 +183,10 @@ public final class CapstoneOracle: DecodeOracle {
     private var mnemonics = [(raw: String, normalized: String)?](repeating: nil, count: Int(X86_INS_ENDING.rawValue) + 1)
     /// Normalized name and size by register id (`st(3)` -> `st3`, size from the name).
     private var registers = [(name: String, size: Int?)?](repeating: nil, count: Int(X86_REG_ENDING.rawValue) + 1)
+    /// The fast comparison's caches (CapstoneOracle+Agreement.swift): by instruction id, and
+    /// the project's register-name id by register id (Int16.min: not computed yet).
+    var fastNames = [FastName?](repeating: nil, count: Int(X86_INS_ENDING.rawValue) + 1)
+    var fastRegisters = [Int16](repeating: .min, count: Int(X86_REG_ENDING.rawValue) + 1)
 
     private func normalizedMnemonic(id: Int, raw: String) -> String {
         guard id >= 0 && id < mnemonics.count else { return Normalization.mnemonic(raw, oracle: name) }

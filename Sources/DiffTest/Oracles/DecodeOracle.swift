@@ -12,3 +12,12 @@ public protocol DecodeOracle: AnyObject {
     /// Length only (fast path for benchmarks and sweeps): nil when invalid.
     func length(_ bytes: UnsafeRawBufferPointer, mode: Mode, vendor: Vendor) -> Int?
 }
+
+/// A decode oracle that can show it agrees with the project without building its answer: the
+/// campaign's common case, where the normalized answer would cost more than the decode.
+public protocol ProjectAgreeingOracle: DecodeOracle {
+    /// The oracle's answer for `bytes` at address 0, or nil when it is shown to equal
+    /// `ProjectOracle.answer(result)` field by field (an invalid result: both invalid). A
+    /// non-nil answer may still agree: the caller compares it.
+    func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith result: DecodeResult) -> DecodeAnswer?
+}
