@@ -269,7 +269,48 @@ extension KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 field == "valid" && !answer.valid && vexMaskHighBitsAMD(bytes, mode, vendor, others)
             }),
+        amdOnlyEncodings(oracle: "capstone"),
+        KnownOracleBug(
+            id: "capstone-amd-lock-mov-cr8", oracle: "capstone",
+            summary: "names CR0 for AMD's LOCK MOV CR0, which is CR8 (it accepts the LOCK: capstone-lock-nonlockable)",
+            example: .init("f0f30f2000", .bits64, .amd), observed: .init(valid: true, length: 5, mnemonic: "mov"),
+            oracleSays: "mov rax, cr0 (f0 f3 0f 20 00; f0 0f 22 c0: mov cr0, rax)",
+            truth: "AMD: mov rax, cr8 (APM MOV CRn: LOCK MOV CR0 accesses CR8; CPUID AltMovCr8)",
+            evidence: "Zydis rejects the encoding (zydis-amd-only-encodings). CPU (Zen 4): f0 0f 20 c0 and f0 0f 22 c0 run (#GP at CPL 3) while f0 0f 20 c8 (CR9) and f0 44 0f 20 c0 #UD: only the CR0 encoding has the alias.",
+            field: "operand.register", control: .init("0f2000", .bits64, .amd),
+            matches: { bytes, mode, vendor, answer, others, field in
+                let p = PrefixScan(bytes, mode)
+                guard vendor == .amd, kind(field) == "operand.register", p.has(0xF0), p.at(0) == 0x0F, p.at(1) == 0x20 || p.at(1) == 0x22,
+                      let project = others["project"], project.valid else { return false }
+                return answer.operands.contains { $0.register == "cr0" } && project.operands.contains { $0.register == "cr8" }
+            }),
     ]
+
+    /// Capstone and Zydis (in its AMD mode) both reject the encodings that only AMD decodes:
+    /// one entry each, `<oracle>-amd-only-encodings`.
+    static func amdOnlyEncodings(oracle: String) -> KnownOracleBug {
+        KnownOracleBug(
+            id: "\(oracle)-amd-only-encodings", oracle: oracle,
+            summary: "rejects encodings AMD CPUs decode and Intel reserves, for AMD: EVEX.b on register forms with broadcast, {z} with k0 without masking, LOCK MOV CR8, VPERMQ/VPERMPD VEX.W0, LOCK VERW",
+            example: .init("62f17558fec1", .bits64, .amd), observed: .init(valid: false),
+            oracleSays: "invalid (62 f1 75 58 fe c1; also 62 f2 75 a8 dc c1, f0 0f 20 c0, c4 e3 7d 00 c1 1b, f0 0f 00 28)",
+            truth: "AMD: vpaddd zmm0, zmm1, zmm1, 6 bytes (EVEX.b ignored on the register form; L'L gives the vector length). Vendor.swift lists each rule.",
+            evidence: amdOnlyEvidence,
+            field: "valid", control: .init("62f17558fcc1", .bits64, .amd),
+            matches: { bytes, mode, vendor, answer, others, field in
+                field == "valid" && !answer.valid && amdOnlyEncoding(bytes, mode, vendor, others)
+            })
+    }
+
+    /// What the CPU says about the AMD-only encodings (capstone-/zydis-amd-only-encodings).
+    static let amdOnlyEvidence = "CPU (Zen 4, difftest native --length --vendor amd, one register form per EVEX opcode, map, pp and W): all 133 forms with embedded broadcast and no rounding run with EVEX.b on a register form (L'L 00/01/10; L'L 11 #UD), the byte/word and scalar forms #UD; 40 forms without masking run {z} with k0 (vaesenc, vpclmulqdq, vpsadbw, vcomiss, conversions to and from GPRs), those writing a mask register #UD. A throwaway AVX-512 probe: vpaddd with b on a register form computes at L'L's width (128/256/512 bits). f0 0f 20 c0 and f0 0f 22 c0 run (#GP at CPL 3; f0 0f 20 c8 and f0 44 0f 20 c0 #UD), as the APM's LOCK MOV CR0 alias of CR8 says; c4 e3 7d 00 c1 1b and c4 e3 7d 01 c1 1b compute VPERMQ/VPERMPD (L0 #UD); f0 0f 00 28 runs (other group-6 forms with LOCK #UD). The project's intel profile rejects all of them, as the SDM does."
+
+    /// The project accepts the bytes for AMD and rejects them for Intel: one of the AMD-only
+    /// rules of Vendor.swift (the VEX mask rule has its own entries, before these).
+    static func amdOnlyEncoding(_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ others: [String: DecodeAnswer]) -> Bool {
+        guard vendor == .amd, others["project"]?.valid == true else { return false }
+        return !projectAnswer(bytes, mode, .intel).valid
+    }
 
     /// Instructions Capstone 4.0.2 does not decode (measured with the project's encodings).
     static let capstoneUnknownMnemonics: Set<String> = [

@@ -103,6 +103,7 @@ extension KnownOracleBugs {
             matches: { bytes, mode, vendor, answer, others, field in
                 field == "valid" && !answer.valid && vexMaskHighBitsAMD(bytes, mode, vendor, others)
             }),
+        amdOnlyEncodings(oracle: "zydis"),
     ]
 
     /// Zydis mnemonics that exist only as Knights Corner instructions (AVX-512's mask

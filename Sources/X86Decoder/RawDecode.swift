@@ -27,6 +27,8 @@ struct RawDecode {
     var evexZ = false
     var evexAAA: UInt8 = 0
     var evexB = false
+    /// EVEX.b was set and ignored (AMD, register form of a broadcast form: Vendor.swift).
+    var ignoredEvexB = false
     // Opcode.
     var map = OpcodeMap.legacy
     var opcode: UInt8 = 0

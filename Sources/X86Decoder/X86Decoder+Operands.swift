@@ -161,7 +161,7 @@ struct OperandBuilder {
             if r.isRegisterForm || r.flags.contains(.modIgnored) { return .register(.gpr(rmRegister, size: size(t), rex: rex)) }
             return .memory(memory(size(t)))
         case .vvvvGPR: return .register(.gpr(vvvv, size: size(t), rex: true))
-        case .controlReg: return .register(Register(.control, r.regField | r.r << 3))
+        case .controlReg: return .register(Register(.control, r.regField | r.r << 3 | (r.lock ? 8 : 0)))  // LOCK: AMD's CR8 alias
         case .debugReg: return .register(Register(.debug, r.regField | r.r << 3))
         case .segmentReg: return .register(Register(.segment, r.regField))
         case .vectorReg: return .register(.vector(r.regField | r.r << 3 | r.r2 << 4, size: size(t)))

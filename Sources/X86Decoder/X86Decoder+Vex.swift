@@ -97,7 +97,7 @@ extension X86Decoder {
 
     func validate(_ r: inout RawDecode) throws(InvalidReason) {
         let flags = r.flags
-        if r.lock && !(flags.contains(.lock) && r.hasModRM && !r.isRegisterForm) { throw .lockNotAllowed }
+        if r.lock && !(flags.contains(.lock) && r.hasModRM && !r.isRegisterForm) && !lockedMovCR8(r) { throw .lockNotAllowed }
         if r.kind == .legacy {
             let ops = formOperands[r.form]
             let first = OperandMethod(trusted: UInt8(truncatingIfNeeded: (ops >> 6) & 0x3F))
@@ -151,9 +151,19 @@ extension X86Decoder {
         if r.l == 3 && !(r.evexB && registerForm) { throw .reservedVexField }
         if r.evexAAA != 0 && !flags.contains(.mask) && !flags.contains(.maskRequired) { throw .reservedVexField }
         if r.evexAAA == 0 && flags.contains(.maskRequired) { throw .reservedVexField }
+        if r.evexZ && r.evexAAA == 0 && vendor.ignoresEvexZeroingWithoutMasking && !flags.contains(.zeroing)
+            && !flags.contains(.mask) && !flags.contains(.maskRequired) && !flags.contains(.maskOperand) {
+            r.evexZ = false  // AMD: ignored on a form without masking that writes no mask register (Vendor.swift)
+        }
         if r.evexZ && !flags.contains(.zeroing) { throw .reservedVexField }
         // Zeroing needs a mask: {z} with k0 is #UD (Zydis and XED agree).
         if r.evexZ && r.evexAAA == 0 { throw .reservedVexField }
+    }
+
+    /// AMD's alias of CR8: LOCK MOV CR0 (`f0 0f 20 c0`, `f0 0f 22 c0`) is MOV CR8 (Vendor.swift).
+    @inline(__always)
+    func lockedMovCR8(_ r: RawDecode) -> Bool {
+        vendor.aliasesLockedMovCR0ToCR8 && r.map == .map0F && (r.opcode == 0x20 || r.opcode == 0x22) && r.regField == 0 && r.r == 0
     }
 
     /// Gathers and AMX TDP* #UD when two of their vector/tile register operands (or the VSIB

@@ -286,7 +286,8 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         }
 
         // Walk the decode tree.
-        var e = nodes[Int(r.map.rawValue) << 8 | Int(r.opcode)]
+        let root = nodes[Int(r.map.rawValue) << 8 | Int(r.opcode)]
+        var e = root
         while true {
             if e & NodeLayout.modrmBit != 0 && !r.hasModRM {
                 r.modrm = try byte(p, count, pos)
@@ -295,7 +296,18 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 pos &+= 1
             }
             let tag = e >> NodeLayout.tagShift
-            if tag == NodeLayout.tagLeaf { break }
+            if tag == NodeLayout.tagLeaf {
+                // AMD ignores EVEX.b on a register form with embedded broadcast and no rounding
+                // (Vendor.swift): the form is the one of the encoded L'L, walked again.
+                if r.evexB, vendor.ignoresEvexBroadcastOnRegisterForms, r.kind == .evex, r.isRegisterForm,
+                   Self.broadcastWithoutRounding(forms[Int(e & 0xFFFF)]) {
+                    r.evexB = false
+                    r.ignoredEvexB = true
+                    e = root
+                    continue
+                }
+                break
+            }
             if tag != NodeLayout.tagSwitch { throw InvalidReason(rawValue: UInt8(truncatingIfNeeded: e)) ?? .unknownOpcode }
             let value: Int
             switch SwitchKind(trusted: UInt8(truncatingIfNeeded: (e >> NodeLayout.kindShift) & 0xF)) {
@@ -320,6 +332,9 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         r.form = Int(e & 0xFFFF)
         r.formBits = forms[r.form]
         let flags = r.flags
+        // The form of the encoded L'L must take broadcast without rounding as well (it does
+        // wherever the map is consistent); L'L = 11 stays reserved (Zen 4: #UD).
+        if r.ignoredEvexB && !Self.broadcastWithoutRounding(r.formBits) { throw .reservedVexField }
         r.operandSize = operandSize(r, d64: flags.contains(.d64), f64: flags.contains(.f64))
         r.addressSize = addressSize(r)
         if r.hasModRM && !flags.contains(.modIgnored) {
@@ -342,6 +357,13 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         if pos > 0 { _ = try byte(p, count, pos &- 1) }
         r.length = pos
         try validate(&r)
+    }
+
+    /// A form with EVEX embedded broadcast of 32/64-bit elements and neither embedded rounding
+    /// nor SAE (`vpaddd`, `vandps`, `vpternlogd`; not `vaddps`, not the byte/word forms).
+    static func broadcastWithoutRounding(_ formBits: UInt64) -> Bool {
+        let flags = FormFlags(rawValue: (formBits >> FormLayout.flagsShift) & 0x7FFF_FFFF)
+        return (flags.contains(.broadcast32) || flags.contains(.broadcast64)) && !flags.contains(.rounding) && !flags.contains(.sae)
     }
 
     /// ModRM's SIB and displacement bytes; returns the position after them.

@@ -93,6 +93,21 @@ import X86Decoder
         #expect(amd == 0x1B32 && size == 2, "X86-NOTES: AMD truncates RIP to 16 bits")
     }
 
+    /// The AMD-only rules of Vendor.swift, as Zen 4 runs them: LOCK MOV CR0 is CR8; an ignored
+    /// EVEX.b leaves the vector length to L'L (a probe measured 256 bits for L'L 01) and no
+    /// rounding or SAE decoration; an ignored {z} is no zeroing.
+    @Test func amdOnlyEncodingsOperands() {
+        #expect(decode("f00f20c0", vendor: .amd)?.operand(at: 1) == .register(Register(.control, 8)))
+        #expect(decode("f00f22c0", vendor: .amd)?.operand(at: 0) == .register(Register(.control, 8)))
+        let b = decode("62f17538fec1", vendor: .amd)
+        #expect(b?.operand(at: 0) == .register(Register(.ymm, 0)))
+        #expect(b?.evex.rounding == nil && b?.evex.suppressAllExceptions == false)
+        let z = decode("62f275a8dcc1", vendor: .amd)
+        #expect(z?.operand(at: 0) == .register(Register(.ymm, 0)) && z?.evex.zeroing == false)
+        // Rounding forms keep their meaning: L'L is the rounding mode, the length 512.
+        #expect(decode("62f17438 58c1".replacingOccurrences(of: " ", with: ""), vendor: .amd)?.evex.rounding == 1)
+    }
+
     @Test func byteRegistersWithAndWithoutRex() {
         #expect(register(decode("88e0"), 0) == "al" && register(decode("88e0"), 1) == "ah")
         #expect(register(decode("4088e0"), 1) == "spl")

@@ -54,6 +54,9 @@ public final class NativeFeatures {
         ("SGX", "SGX", Bit(leaf: 7, subleaf: 0, register: 1, bit: 2)),
         ("PT", "Intel PT (PTWRITE)", Bit(leaf: 7, subleaf: 0, register: 1, bit: 25)),
         ("PCONFIG", "PCONFIG", Bit(leaf: 7, subleaf: 0, register: 3, bit: 18)),
+        // RDPKRU/WRPKRU: "#UD if CR4.PKE = 0" (SDM); OSPKE (ECX[4]) mirrors CR4.PKE, so a CPU with
+        // PKU whose OS leaves it off (this KVM guest: `0f 01 ef` #UD) is covered too.
+        ("PKU", "PKU (CR4.PKE off)", Bit(leaf: 7, subleaf: 0, register: 2, bit: 4)),
         // VIA PadLock units: Centaur leaf C000_0001h EDX, the "present" bit of each unit.
         ("PADLOCK_RNG", "VIA PadLock RNG", Bit(leaf: 0xC000_0001, subleaf: 0, register: 3, bit: 2)),
         ("PADLOCK_ACE", "VIA PadLock ACE", Bit(leaf: 0xC000_0001, subleaf: 0, register: 3, bit: 6)),
@@ -65,6 +68,8 @@ public final class NativeFeatures {
     public static let byMnemonic: [(mnemonic: String, name: String, bit: Bit)] = [
         // LKGS (f2 0f 00 /6): CPUID.(EAX=7,ECX=1):EAX[18] (SDM Vol. 2 LKGS).
         ("lkgs", "LKGS", Bit(leaf: 7, subleaf: 1, register: 0, bit: 18)),
+        // WRMSRNS (0f 01 c6): CPUID.(EAX=7,ECX=1):EAX[19] (SDM Vol. 2 WRMSRNS). Zen 4: #UD.
+        ("wrmsrns", "WRMSRNS", Bit(leaf: 7, subleaf: 1, register: 0, bit: 19)),
     ]
 
     private let zydis: ZydisOracle?
@@ -92,6 +97,17 @@ public final class NativeFeatures {
     /// decodes them.
     public func isaSet(_ bytes: [UInt8], mode: Mode) -> String? { zydis?.isaSet(bytes, mode: mode, vendor: .intel) }
 
+    /// `bytes` with EVEX.z and EVEX.b cleared: the same form, for Zydis to name its ISA set when
+    /// it rejects the decorations (the AMD profile accepts some: `62 f2 7f 58 68 c1`, vp2intersectd
+    /// with b on a register form, is AVX512_VP2INTERSECT like `62 f2 7f 48 68 c1`).
+    static func withoutEvexDecorations(_ bytes: [UInt8], mode: Mode) -> [UInt8] {
+        let p = PrefixScan(bytes, mode)
+        guard p.evex != nil, p.opcode + 3 < bytes.count else { return bytes }
+        var twin = bytes
+        twin[p.opcode + 3] &= 0x6F
+        return twin
+    }
+
     /// Extensions the sandbox leaves switched off even where the CPU has them: CET shadow-stack
     /// instructions (WRSS, WRUSS, SETSSBSY …) raise #UD unless the OS enables shadow stacks for
     /// the process, and the sandbox's child does not ask for them (its ENDBR, RDSSP and INCSSP
@@ -104,7 +120,7 @@ public final class NativeFeatures {
         if let m = mnemonic, let k = Self.byMnemonic.firstIndex(where: { $0.mnemonic == m }) {
             return presentByMnemonic[k] ? nil : Self.byMnemonic[k].name
         }
-        guard let set = isaSet(bytes, mode: mode) else { return nil }
+        guard let set = isaSet(bytes, mode: mode) ?? isaSet(Self.withoutEvexDecorations(bytes, mode: mode), mode: mode) else { return nil }
         for entry in Self.offInSandbox where set.hasPrefix(entry.isaSet) { return entry.name }
         for (k, entry) in Self.bits.enumerated() where set.hasPrefix(entry.isaSet) {
             return present[k] ? nil : entry.name
