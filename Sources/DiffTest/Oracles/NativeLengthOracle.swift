@@ -151,6 +151,7 @@ public final class NativeLengthOracle: BatchDecodeOracle {
 
     /// The answer for a probe of `bytes`.
     private func answer(_ p: Probe, bytes: [UInt8], mode: Mode, project: DecodeAnswer) -> DecodeAnswer {
+        if Self.isHypervisorCall(bytes, mode: mode) { return Self.notCompared(project, Self.hypervisorCallText) }
         guard project.valid, p.killed == nil, p.vector == 6 else { return Self.answer(p, bytes: bytes, project: project) }
         // #UD from an extension this CPU lacks says nothing about the decoder, whatever length
         // the CPU read before raising it (Zen 4 reads `0f 78 /r`, VMREAD, 2 bytes further).
@@ -178,9 +179,22 @@ public final class NativeLengthOracle: BatchDecodeOracle {
         // Zen 4: `0f 01 c8` and `0f 01 ca` #UD after 3 bytes.
         case "monitor", "mwait", "clac", "stac": return "\(mnemonic.uppercased()) raises #UD at CPL 3"
         case "sysenter", "sysexit": return amd && mode == .bits64 ? "\(mnemonic.uppercased()) raises #UD in long mode on AMD" : nil
+        // TDX: SEAMCALL/SEAMRET/SEAMOPS #UD outside VMX (SEAM) root operation, TDCALL outside a
+        // TD guest (SDM Vol. 2, TDX instructions). Zen 4: `66 0f 01 cd` #UD after 4 bytes.
+        case "seamcall", "seamret", "seamops", "tdcall": return "\(mnemonic.uppercased()) raises #UD outside TDX (SEAM or TD) operation"
         default: return nil
         }
     }
+
+    /// VMCALL and VMMCALL (`0f 01 c1`, `0f 01 d9`, with any prefixes) exit to the hypervisor,
+    /// which may emulate what the CPU would reject: KVM on this AMD host runs `f2 0f 01 c1`
+    /// (VMCALL is Intel's, and 66/F2/F3 make it #UD on Intel as XED and the map say). What the
+    /// probe sees there is the hypervisor's answer, not the CPU's decode.
+    static func isHypervisorCall(_ bytes: [UInt8], mode: Mode) -> Bool {
+        let p = PrefixScan(bytes, mode)
+        return p.at(0) == 0x0F && p.at(1) == 0x01 && (p.at(2) == 0xC1 || p.at(2) == 0xD9)
+    }
+    static let hypervisorCallText = "not compared: VMCALL/VMMCALL exit to the hypervisor, which may emulate any encoding of them"
 
     /// Extensions this CPU lacks (3DNow!, XOP, AVX512-FP16 … on Zen 4).
     let features = NativeFeatures()
