@@ -16,6 +16,18 @@ import X86Decoder
         return lines
     }
 
+    /// `bench campaign` measures the subjects under their names (capstone-alone is
+    /// cs_disasm with detail, faster than the normalized path) and accepts the older name.
+    @Test func benchmarkSubjects() throws {
+        let bench = CampaignBenchmark(seed: 3, cases: 3000)
+        let all = try bench.run()
+        #expect(all.map(\.subject) == ["capstone-alone", "capstone-normalized", "campaign-jobs1", "campaign-jobs2"])
+        #expect(all.allSatisfy { $0.casesPerSecond > 0 })
+        let rate = { (name: String) in all.first { $0.subject == name }?.cpuCasesPerSecond ?? 0 }
+        #expect(rate("capstone-alone") > rate("capstone-normalized"))
+        #expect(try bench.run(subjects: ["capstone-raw"]).map(\.subject) == ["capstone-alone"])
+    }
+
     @Test func findingsAreTheSameForAnyNumberOfJobs() throws {
         var config = CampaignConfig(seed: 77, oracles: ["capstone", "zydis"], cases: 3000, minimizeSteps: 20, batchSize: 512)
         config.jobs = 1

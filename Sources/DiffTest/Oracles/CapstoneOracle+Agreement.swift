@@ -4,7 +4,7 @@ import X86Decoder
 /// The campaign's common case without the normalized answer: most cases decode to the same
 /// instruction in Capstone and the project, and building Capstone's `DecodeAnswer` (a dozen
 /// optional strings per operand) cost more than cs_disasm itself (bench campaign:
-/// capstone-raw 2.65M/s, capstone-alone 1.07M/s). Here the cs_insn is compared with the
+/// capstone-alone 2.65M/s, capstone-normalized 1.07M/s). Here the cs_insn is compared with the
 /// project's `Instruction` as numbers: mnemonic and register names as ids, immediates,
 /// displacements and targets as integers, each with the exact rule of `answer(…)` and
 /// Normalization.swift.

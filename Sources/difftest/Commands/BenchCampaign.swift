@@ -9,7 +9,10 @@ struct BenchCampaign: ParsableCommand {
         discussion: """
             Targets: campaign-jobs1 >= 75% of capstone-alone; campaign-jobs2 >= 1.7x campaign-jobs1;
             RSS within ±10% over --rss-cases (10 million for the issue's figure).
-            With --json, one object per line: {"subject": "capstone-raw"|"capstone-alone"|"campaign-jobs1"|"campaign-jobs2",
+            capstone-alone is Capstone's own decode rate (cs_disasm with detail) on the campaign's
+            cases; capstone-normalized adds the normalization into the shared answer model, for
+            reference (`capstone-raw` is accepted as an older name of capstone-alone).
+            With --json, one object per line: {"subject": "capstone-alone"|"capstone-normalized"|"campaign-jobs1"|"campaign-jobs2",
             "casesPerSecond": N (wall time), "cpuCasesPerSecond": N (thread CPU time, single-threaded
             subjects only)}, then {"subject": "rss-flatness", …} when --rss-cases is given.
             Example: difftest bench campaign --cases 300000 --json --rss-cases 10000000
@@ -35,7 +38,7 @@ struct BenchCampaign: ParsableCommand {
 
     func validate() throws {
         if cases <= 0 { fail("--cases must be positive") }
-        for s in subjectList where !CampaignBenchmark.subjects.contains(s) {
+        for s in subjectList where !CampaignBenchmark.subjects.contains(s) && s != "capstone-raw" {
             fail("unknown subject '\(s)' (known: \(CampaignBenchmark.subjects.joined(separator: ", ")))")
         }
         if subjectList.isEmpty { fail("--subjects is empty") }
@@ -51,20 +54,20 @@ struct BenchCampaign: ParsableCommand {
         if json {
             for m in results { print(JSONLine.encode(m)) }
         } else {
-            print("subject          wall cases/s   CPU-time cases/s")
+            print("subject              wall cases/s   CPU-time cases/s")
             for m in results {
                 let c = m.cpuCasesPerSecond.map { String(format: "%12.0f", $0) } ?? "           -"
-                print(m.subject.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%13.0f", m.casesPerSecond) + "   " + c)
+                print(m.subject.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%13.0f", m.casesPerSecond) + "   " + c)
             }
             let names = Set(results.map(\.subject))
             if names.isSuperset(of: ["campaign-jobs1", "capstone-alone"]) {
-                print(String(format: "campaign-jobs1 / capstone-alone  %.2f (target >= 0.75; thread CPU time)", cpu("campaign-jobs1") / cpu("capstone-alone")))
+                print(String(format: "campaign-jobs1 / capstone-alone       %.2f (target >= 0.75; thread CPU time)", cpu("campaign-jobs1") / cpu("capstone-alone")))
             }
-            if names.isSuperset(of: ["campaign-jobs1", "capstone-raw"]) {
-                print(String(format: "campaign-jobs1 / capstone-raw    %.2f (for reference: Capstone without normalization; thread CPU time)", cpu("campaign-jobs1") / cpu("capstone-raw")))
+            if names.isSuperset(of: ["campaign-jobs1", "capstone-normalized"]) {
+                print(String(format: "campaign-jobs1 / capstone-normalized  %.2f (for reference: Capstone plus the full normalization; thread CPU time)", cpu("campaign-jobs1") / cpu("capstone-normalized")))
             }
             if names.isSuperset(of: ["campaign-jobs1", "campaign-jobs2"]) {
-                print(String(format: "campaign-jobs2 / campaign-jobs1  %.2f (target >= 1.7; wall time, needs two idle cores)", wall("campaign-jobs2") / wall("campaign-jobs1")))
+                print(String(format: "campaign-jobs2 / campaign-jobs1       %.2f (target >= 1.7; wall time, needs two idle cores)", wall("campaign-jobs2") / wall("campaign-jobs1")))
             }
         }
         if rssCases > 0 {
