@@ -76,32 +76,63 @@ public final class DecodeChecker {
             answers.append((o.name, theirs))
         }
         guard differs else { return [] }
-        let divergences = Comparison.divergences(bytes: c.bytes, mode: c.mode, vendor: c.vendor, answers: answers)
-        guard !divergences.isEmpty else { return [] }
-        let probe = decoder(c.mode, c.vendor).probe(c.bytes)
-        let map = probe.opcodeKnown ? probe.map.name : "-"
-        let opcode = probe.opcodeKnown ? Hex.byteText[Int(probe.opcode)] : "-"
-        var all: [String: DecodeAnswer]?
-        if withAnswers {
-            all = [:]
-            for (n, a) in answers { all![n] = a }
-        }
+        var byName: [String: DecodeAnswer] = [:]
+        for (n, a) in answers { byName[n] = a }
         var out: [Finding] = []
-        for o in others {
-            let mineVsThem = divergences.filter { $0.oracle == o.name }
-            guard let primary = Self.primary(mineVsThem) else { continue }
-            let explained = mineVsThem.allSatisfy { $0.knownBug != nil }
-            let knownBug = explained ? primary.knownBug : nil
+        var location: (map: String, opcode: String)?
+        for (name, theirs) in answers.dropFirst() {
+            let differences = compare(mine, theirs)
+            guard !differences.isEmpty else { continue }
+            guard let primary = Self.primary(differences, oracle: name, case: c, answers: answers, byName: byName) else { continue }
+            if location == nil {
+                let probe = decoder(c.mode, c.vendor).probe(c.bytes)
+                location = (probe.opcodeKnown ? probe.map.name : "-", probe.opcodeKnown ? Hex.byteText[Int(probe.opcode)] : "-")
+            }
             let fieldKind = FieldDifference.kind(of: primary.field)
             let signature = Signature(
-                kind: c.kind, oracles: "project:\(o.name)", map: map, opcode: opcode, field: fieldKind, knownBug: knownBug)
+                kind: c.kind, oracles: "project:\(name)", map: location!.map, opcode: location!.opcode, field: fieldKind,
+                knownBug: primary.knownBug)
             out.append(
                 Finding(
-                    case: c, signature: signature, field: primary.field, values: ["project": primary.project, o.name: primary.other],
-                    fields: mineVsThem.map { FieldDifference(field: $0.field, left: $0.project, right: $0.other) },
-                    severity: Severity.of(field: primary.field), blame: primary.blame, knownBug: knownBug, answers: all))
+                    case: c, signature: signature, field: primary.field, values: ["project": primary.project, name: primary.other],
+                    fields: differences, severity: Severity.of(field: primary.field), blame: primary.blame,
+                    knownBug: primary.knownBug, answers: withAnswers ? byName : nil))
         }
         return out
+    }
+
+    /// The divergence a finding of `oracle` is named after, with the known bug that explains the
+    /// whole finding (nil unless every differing field is explained): the most severe
+    /// unexplained field, or, when all are explained, the most severe field; ties keep the
+    /// comparison's field order. What `primary(Comparison.divergences(…))` gives, but the known
+    /// bugs are looked up in that order and only until the first unexplained field: it is the
+    /// primary then, and the fields after it cannot change the finding (an unexplained lookup
+    /// runs every matcher of the oracle).
+    static func primary(_ differences: [FieldDifference], oracle: String, case c: Case,
+                        answers: [(name: String, answer: DecodeAnswer)], byName: [String: DecodeAnswer]) -> Divergence? {
+        guard let own = byName[oracle], let project = byName["project"] else { return nil }
+        let others = KnownOracleBugs.others(of: oracle, in: byName)
+        // Stable order by severity, most severe first.
+        let order = differences.indices.sorted {
+            let a = Severity.of(field: differences[$0].field), b = Severity.of(field: differences[$1].field)
+            return a != b ? a > b : $0 < $1
+        }
+        var first: Divergence?
+        for k in order {
+            let d = differences[k]
+            let bug = KnownOracleBugs.firstMatch(
+                oracle: oracle, bytes: c.bytes, mode: c.mode, vendor: c.vendor, own: own, others: others, field: d.field)
+            let divergence = Divergence(
+                oracle: oracle, field: d.field, project: d.left, other: d.right, knownBug: bug.map { KnownOracleBugs.all[$0].id },
+                blame: Comparison.blame(field: d.field, oracle: oracle, project: project, answers: answers))
+            if bug == nil {
+                var named = divergence
+                named.knownBug = nil
+                return named
+            }
+            if first == nil { first = divergence }
+        }
+        return first
     }
 
     /// The finding of `c` with `signature`, or nil: the same answer as
@@ -121,15 +152,5 @@ public final class DecodeChecker {
         let theirs = oracle.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
         guard theirs != mine, compare(mine, theirs).contains(where: { $0.fieldKind == signature.field }) else { return nil }
         return check(c, mine: mine, known: [name: theirs]).first { $0.signature == signature }
-    }
-
-    /// The divergence a finding is named after: the most severe unexplained one (all of them
-    /// when none is unexplained); ties keep the comparison's field order.
-    static func primary(_ divergences: [Divergence]) -> Divergence? {
-        let unexplained = divergences.filter { $0.knownBug == nil }
-        let pool = unexplained.isEmpty ? divergences : unexplained
-        var best: Divergence?
-        for d in pool where best == nil || Severity.of(field: d.field) > Severity.of(field: best!.field) { best = d }
-        return best
     }
 }
