@@ -26,6 +26,24 @@ import X86OpcodeMap
         #expect(committed == expected, "OpcodeTables.swift is stale: run `swift run difftest-gen-tables`")
     }
 
+    /// The fuzzers' dictionary is what `fuzz-tool dict` makes from the map (the fuzz build
+    /// checks it too, but `swift test` is what CI runs).
+    @Test func fuzzDictionaryMatchesTheMap() throws {
+        var parser = MapParser()
+        for (name, text) in try Self.mapFiles() { parser.parse(text, file: name) }
+        try #require(parser.errors.isEmpty)
+        let committed = try String(contentsOf: Self.root.appendingPathComponent("Corpus/fuzz/x86.dict"), encoding: .utf8)
+        let expected = FuzzDictionary.render(lines: parser.lines)
+        let stale = committed != expected
+        let a = committed.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let k = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        #expect(!stale, """
+            Corpus/fuzz/x86.dict is stale (first difference at line \(k + 1): \(k < a.count ? String(a[k]) : "end of file") \
+            instead of \(k < b.count ? String(b[k]) : "end of file")): FUZZ_UPDATE_DICT=1 Scripts/fuzz-build.sh fuzz
+            """)
+    }
+
     @Test func runtimeTablesAreTheGeneratedOnes() throws {
         let (_, tables, _) = OpcodeMapSource(files: try Self.mapFiles()).build()
         let t = try #require(tables)

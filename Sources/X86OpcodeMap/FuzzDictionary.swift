@@ -1,13 +1,13 @@
 import X86Decoder
-import X86OpcodeMap
 
 /// The libFuzzer dictionary of the decoder targets, derived from the opcode map and checked
 /// against the decoder: the legacy prefixes (every byte the decoder consumes before an opcode),
 /// and for every form of the map its escape (0F, 0F 38, 0F 3A, 0F 0F, VEX C4/C5, EVEX 62,
 /// XOP 8F with the form's map, pp, W and L) and opcode. A token is kept only when the decoder,
 /// given it, reaches that map and opcode; so a token the escape grammar here gets wrong is
-/// dropped, not fed to the fuzzer.
-enum FuzzDictionary {
+/// dropped, not fed to the fuzzer. Lives here (not in FuzzTool, which SwiftPM does not build)
+/// so that X86OpcodeMapTests can fail when Corpus/fuzz/x86.dict drifts from the map.
+public enum FuzzDictionary {
     static let banner = """
         # libFuzzer dictionary for fuzz-decoder and fuzz-differential.
         # Generated from Sources/X86Decoder/OpcodeMap/*.opmap by `fuzz-tool dict`
@@ -15,7 +15,7 @@ enum FuzzDictionary {
 
         """
 
-    static func render(lines: [MapLine]) -> String {
+    public static func render(lines: [MapLine]) -> String {
         var out = banner
         var seen = Set<[UInt8]>()
         func emit(_ name: String, _ bytes: [UInt8]) {
