@@ -17,10 +17,12 @@
 ///   nor SAE (`62 f1 75 58 fe c1`, vpaddd): the SDM reserves it (#UD); Zen 4 ignores the bit and
 ///   uses the vector length L'L gives (measured: 128/256/512 bits for L'L 00/01/10, #UD for 11).
 ///   Byte/word forms (no broadcast) and scalar forms stay #UD there.
-/// - EVEX.z with k0 on a form without masking that writes no mask register (`62 f2 75 a8 dc c1`,
-///   vaesenc): the SDM reserves it; Zen 4 ignores it (measured on 40 forms: vaesenc, vpclmulqdq,
-///   vpsadbw, vcomiss, scalar conversions to and from GPRs). Forms that write a mask register
-///   (compares, vpmovb2m, vfpclass) and every other use of {z} stay #UD.
+/// - EVEX.z with k0 on a form without masking that writes no mask register and no memory
+///   (`62 f2 75 a8 dc c1`, vaesenc): the SDM reserves it; Zen 4 ignores it (measured on every
+///   such form at L'L 00/01/10: vaesenc, vpclmulqdq, vpsadbw, vcomiss, vmovd/vmovq, scalar
+///   conversions to and from GPRs, their memory-source forms too). Forms that write a mask
+///   register (compares, vpmovb2m, vfpclass) or memory (`62 f1 7c 88 13 00`, vmovlps [rax];
+///   vmovntdq, vpextrb to memory) and every other use of {z} stay #UD.
 /// - Map lines with the `amd` selector: UD0 without ModRM; VPERMQ/VPERMPD (VEX 0F3A 00/01, L1)
 ///   with W0 (Zen 4 runs them as with W1; the APM lists W1 only); LOCK VERW m16 (Zen 4 runs
 ///   `f0 0f 00 28`; every other group-6 form and the register form #UD).

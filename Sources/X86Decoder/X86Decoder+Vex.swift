@@ -152,12 +152,22 @@ extension X86Decoder {
         if r.evexAAA != 0 && !flags.contains(.mask) && !flags.contains(.maskRequired) { throw .reservedVexField }
         if r.evexAAA == 0 && flags.contains(.maskRequired) { throw .reservedVexField }
         if r.evexZ && r.evexAAA == 0 && vendor.ignoresEvexZeroingWithoutMasking && !flags.contains(.zeroing)
-            && !flags.contains(.mask) && !flags.contains(.maskRequired) && !flags.contains(.maskOperand) {
-            r.evexZ = false  // AMD: ignored on a form without masking that writes no mask register (Vendor.swift)
+            && !flags.contains(.mask) && !flags.contains(.maskRequired) && !flags.contains(.maskOperand)
+            && !writesMemory(r) {
+            r.evexZ = false  // AMD: ignored on a form without masking that writes no mask register or memory (Vendor.swift)
         }
         if r.evexZ && !flags.contains(.zeroing) { throw .reservedVexField }
         // Zeroing needs a mask: {z} with k0 is #UD (Zydis and XED agree).
         if r.evexZ && r.evexAAA == 0 { throw .reservedVexField }
+    }
+
+    /// The destination (first operand) is memory: a memory form whose first operand is ModRM.rm
+    /// (`62 f1 7c 88 13 00`, vmovlps [rax] with {z}: Zen 4 #UD, unlike its register forms).
+    func writesMemory(_ r: RawDecode) -> Bool {
+        guard !r.isRegisterForm else { return false }
+        let first = OperandMethod(trusted: UInt8(truncatingIfNeeded: (formOperands[r.form] >> 6) & 0x3F))
+        return first == .vectorRMOrMemory || first == .modrmRM || first == .memoryOnly || first == .mmxRMOrMemory
+            || first == .maskRMOrMemory
     }
 
     /// AMD's alias of CR8: LOCK MOV CR0 (`f0 0f 20 c0`, `f0 0f 22 c0`) is MOV CR8 (Vendor.swift).

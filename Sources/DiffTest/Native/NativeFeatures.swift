@@ -120,15 +120,18 @@ public final class NativeFeatures {
     /// decodes them.
     public func isaSet(_ bytes: [UInt8], mode: Mode) -> String? { zydis?.isaSet(bytes, mode: mode, vendor: .intel) }
 
-    /// `bytes` with EVEX.z and EVEX.b cleared: the same form, for Zydis to name its ISA set when
-    /// it rejects the decorations (the AMD profile accepts some: `62 f2 7f 58 68 c1`, vp2intersectd
-    /// with b on a register form, is AVX512_VP2INTERSECT like `62 f2 7f 48 68 c1`).
-    static func withoutEvexDecorations(_ bytes: [UInt8], mode: Mode) -> [UInt8] {
+    /// `bytes` with EVEX.z cleared, then b too, then L'L too: the same form, for Zydis to name
+    /// its ISA set when it rejects the decorations (the AMD profile accepts some:
+    /// `62 f2 7f 58 68 c1`, vp2intersectd with b on a register form, is AVX512_VP2INTERSECT like
+    /// `62 f2 7f 48 68 c1`; `62 f5 fe f8 78 c0`, vcvttsh2usi {rz-sae} with {z}, is AVX512_FP16).
+    static func withoutEvexDecorations(_ bytes: [UInt8], mode: Mode) -> [[UInt8]] {
         let p = PrefixScan(bytes, mode)
-        guard p.evex != nil, p.opcode + 3 < bytes.count else { return bytes }
-        var twin = bytes
-        twin[p.opcode + 3] &= 0x6F
-        return twin
+        guard p.evex != nil, p.opcode + 3 < bytes.count else { return [] }
+        return ([0x7F, 0x6F, 0x0F] as [UInt8]).map { keep in
+            var twin = bytes
+            twin[p.opcode + 3] &= keep
+            return twin
+        }
     }
 
     /// Extensions the sandbox leaves switched off even where the CPU has them: CET shadow-stack
@@ -143,7 +146,9 @@ public final class NativeFeatures {
         if let m = mnemonic, let k = Self.byMnemonic.firstIndex(where: { $0.mnemonic == m }) {
             return presentByMnemonic[k] ? nil : Self.byMnemonic[k].name
         }
-        guard let set = isaSet(bytes, mode: mode) ?? isaSet(Self.withoutEvexDecorations(bytes, mode: mode), mode: mode) else { return nil }
+        guard let set = isaSet(bytes, mode: mode)
+            ?? Self.withoutEvexDecorations(bytes, mode: mode).lazy.compactMap({ self.isaSet($0, mode: mode) }).first
+        else { return nil }
         for entry in Self.offInSandbox where set.hasPrefix(entry.isaSet) { return entry.name }
         for (k, entry) in Self.bits.enumerated() where set.hasPrefix(entry.isaSet) {
             return present[k] ? nil : entry.name
