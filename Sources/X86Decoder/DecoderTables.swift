@@ -64,6 +64,6 @@ public final class DecoderTables: @unchecked Sendable {
     }
 
     public func flags(ofForm i: Int) -> FormFlags {
-        FormFlags(rawValue: (forms[i] >> FormLayout.flagsShift) & 0x7FFF_FFFF)
+        FormFlags(formBits: forms[i])
     }
 }

@@ -4,6 +4,10 @@
 /// Where an operand comes from (the SDM's addressing-method letter, plus fixed registers).
 public enum OperandMethod: UInt8, Sendable, CaseIterable {
     @inline(__always) init(trusted raw: UInt8) { self = unsafeBitCast(raw, to: OperandMethod.self) }
+    /// The method of operand `i` of a form's packed operand word (`formOperands`: 12 bits each).
+    @inline(__always) init(in specs: UInt64, at i: Int) {
+        self.init(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(truncatingIfNeeded: i) &* 12 &+ 6)) & 0x3F))
+    }
 
     case none = 0
     case farPointer  // A

@@ -27,8 +27,6 @@ struct RawDecode {
     var evexZ = false
     var evexAAA: UInt8 = 0
     var evexB = false
-    /// EVEX.b was set and ignored (AMD, register form of a broadcast form: Vendor.swift).
-    var ignoredEvexB = false
     // Opcode.
     var map = OpcodeMap.legacy
     var opcode: UInt8 = 0
@@ -57,7 +55,7 @@ struct RawDecode {
     @inline(__always) var regField: UInt8 { (modrm >> 3) & 7 }
     @inline(__always) var rmField: UInt8 { modrm & 7 }
     @inline(__always) var isRegisterForm: Bool { modrm >= 0xC0 }
-    @inline(__always) var flags: FormFlags { FormFlags(rawValue: (formBits >> FormLayout.flagsShift) & 0x7FFF_FFFF) }
+    @inline(__always) var flags: FormFlags { FormFlags(formBits: formBits) }
     @inline(__always) var tuple: TupleType {
         TupleType(trusted: UInt8(truncatingIfNeeded: (formBits >> FormLayout.tupleShift) & 0x1F))
     }

@@ -103,6 +103,8 @@ public enum ImmediateKind: UInt8, Sendable {
 public struct FormFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
+    /// The flags field of a packed form word (FormLayout).
+    @inline(__always) public init(formBits: UInt64) { rawValue = (formBits >> FormLayout.flagsShift) & 0x7FFF_FFFF }
     public static let lock = FormFlags(rawValue: 1 << 0)
     public static let d64 = FormFlags(rawValue: 1 << 1)
     public static let f64 = FormFlags(rawValue: 1 << 2)

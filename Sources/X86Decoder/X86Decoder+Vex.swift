@@ -100,8 +100,8 @@ extension X86Decoder {
         if r.lock && !(flags.contains(.lock) && r.hasModRM && !r.isRegisterForm) && !lockedMovCR8(r) { throw .lockNotAllowed }
         if r.kind == .legacy {
             let ops = formOperands[r.form]
-            let first = OperandMethod(trusted: UInt8(truncatingIfNeeded: (ops >> 6) & 0x3F))
-            let second = OperandMethod(trusted: UInt8(truncatingIfNeeded: (ops >> 18) & 0x3F))
+            let first = OperandMethod(in: ops, at: 0)
+            let second = OperandMethod(in: ops, at: 1)
             if first == .controlReg || second == .controlReg {
                 let n = r.regField | r.r << 3
                 if !(n == 0 || n == 2 || n == 3 || n == 4 || n == 8) { throw .reservedRegister }
@@ -151,9 +151,8 @@ extension X86Decoder {
         if r.l == 3 && !(r.evexB && registerForm) { throw .reservedVexField }
         if r.evexAAA != 0 && !flags.contains(.mask) && !flags.contains(.maskRequired) { throw .reservedVexField }
         if r.evexAAA == 0 && flags.contains(.maskRequired) { throw .reservedVexField }
-        if r.evexZ && r.evexAAA == 0 && vendor.ignoresEvexZeroingWithoutMasking && !flags.contains(.zeroing)
-            && !flags.contains(.mask) && !flags.contains(.maskRequired) && !flags.contains(.maskOperand)
-            && !writesMemory(r) {
+        if r.evexZ && r.evexAAA == 0 && vendor.ignoresEvexZeroingWithoutMasking
+            && flags.isDisjoint(with: [.zeroing, .mask, .maskRequired, .maskOperand]) && !writesMemory(r) {
             r.evexZ = false  // AMD: ignored on a form without masking that writes no mask register or memory (Vendor.swift)
         }
         if r.evexZ && !flags.contains(.zeroing) { throw .reservedVexField }
@@ -165,7 +164,7 @@ extension X86Decoder {
     /// (`62 f1 7c 88 13 00`, vmovlps [rax] with {z}: Zen 4 #UD, unlike its register forms).
     func writesMemory(_ r: RawDecode) -> Bool {
         guard !r.isRegisterForm else { return false }
-        let first = OperandMethod(trusted: UInt8(truncatingIfNeeded: (formOperands[r.form] >> 6) & 0x3F))
+        let first = OperandMethod(in: formOperands[r.form], at: 0)
         return first == .vectorRMOrMemory || first == .modrmRM || first == .memoryOnly || first == .mmxRMOrMemory
             || first == .maskRMOrMemory
     }
@@ -190,7 +189,7 @@ extension X86Decoder {
         var destination: UInt32 = 0
         var first = true
         for i in 0..<r.operandCount {
-            let method = OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F))
+            let method = OperandMethod(in: specs, at: i)
             let n: UInt8
             switch method {
             case .vectorReg, .tileReg: n = r.regField | r.r << 3 | r.r2 << 4
@@ -220,7 +219,7 @@ extension X86Decoder {
     func hasGeneralRegisterInReg(_ r: RawDecode) -> Bool {
         let specs = formOperands[r.form]
         for i in 0..<r.operandCount
-        where OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) == .modrmReg {
+        where OperandMethod(in: specs, at: i) == .modrmReg {
             return true
         }
         return false
@@ -242,7 +241,7 @@ extension X86Decoder {
         // AMD reads only the low three bits of a VEX mask specifier.
         let lowBitsOnly = r.kind != .evex && vendor == .amd
         for i in 0..<r.operandCount {
-            switch OperandMethod(trusted: UInt8(truncatingIfNeeded: (specs >> (UInt64(i) * 12 + 6)) & 0x3F)) {
+            switch OperandMethod(in: specs, at: i) {
             case .maskReg: if r.r2 != 0 || (r.r != 0 && !lowBitsOnly) { return false }
             case .tileReg: if r.r != 0 || r.r2 != 0 { return false }
             case .maskVVVV: if (is64 && r.vvvv >= 8 && !lowBitsOnly) || r.v2 != 0 { return false }

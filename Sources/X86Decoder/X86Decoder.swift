@@ -288,6 +288,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         // Walk the decode tree.
         let root = nodes[Int(r.map.rawValue) << 8 | Int(r.opcode)]
         var e = root
+        var ignoredEvexB = false
         while true {
             if e & NodeLayout.modrmBit != 0 && !r.hasModRM {
                 r.modrm = try byte(p, count, pos)
@@ -302,7 +303,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
                 if r.evexB, vendor.ignoresEvexBroadcastOnRegisterForms, r.kind == .evex, r.isRegisterForm,
                    Self.broadcastWithoutRounding(forms[Int(e & 0xFFFF)]) {
                     r.evexB = false
-                    r.ignoredEvexB = true
+                    ignoredEvexB = true
                     e = root
                     continue
                 }
@@ -334,7 +335,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         let flags = r.flags
         // The form of the encoded L'L must take broadcast without rounding as well (it does
         // wherever the map is consistent); L'L = 11 stays reserved (Zen 4: #UD).
-        if r.ignoredEvexB && !Self.broadcastWithoutRounding(r.formBits) { throw .reservedVexField }
+        if ignoredEvexB && !Self.broadcastWithoutRounding(r.formBits) { throw .reservedVexField }
         r.operandSize = operandSize(r, d64: flags.contains(.d64), f64: flags.contains(.f64))
         r.addressSize = addressSize(r)
         if r.hasModRM && !flags.contains(.modIgnored) {
@@ -362,8 +363,8 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     /// A form with EVEX embedded broadcast of 32/64-bit elements and neither embedded rounding
     /// nor SAE (`vpaddd`, `vandps`, `vpternlogd`; not `vaddps`, not the byte/word forms).
     static func broadcastWithoutRounding(_ formBits: UInt64) -> Bool {
-        let flags = FormFlags(rawValue: (formBits >> FormLayout.flagsShift) & 0x7FFF_FFFF)
-        return (flags.contains(.broadcast32) || flags.contains(.broadcast64)) && !flags.contains(.rounding) && !flags.contains(.sae)
+        let flags = FormFlags(formBits: formBits)
+        return !flags.isDisjoint(with: [.broadcast32, .broadcast64]) && flags.isDisjoint(with: [.rounding, .sae])
     }
 
     /// ModRM's SIB and displacement bytes; returns the position after them.

@@ -61,31 +61,34 @@ public struct CampaignBenchmark {
     /// `capstone-alone`; `capstone-raw` is still accepted as a name for capstone-alone.)
     public static let subjects = ["capstone-alone", "capstone-normalized", "campaign-jobs1", "campaign-jobs2"]
 
+    /// The subject `name` stands for (an older name maps to its subject), or nil if none.
+    public static func subject(named name: String) -> String? {
+        let subject = name == "capstone-raw" ? "capstone-alone" : name
+        return subjects.contains(subject) ? subject : nil
+    }
+
     public func run(subjects: [String] = subjects) throws -> [Measurement] {
         var out: [Measurement] = []
         var all: [Case] = []
-        let subjects = subjects.map { $0 == "capstone-raw" ? "capstone-alone" : $0 }
+        let subjects = subjects.compactMap(Self.subject(named:))
         if subjects.contains("capstone-alone") || subjects.contains("capstone-normalized") { all = cases(cases) }
         let capstone = try CapstoneOracle()
-        if subjects.contains("capstone-alone") {
+        /// Times `decodes` over every case on this thread.
+        func timed(_ subject: String, _ decodes: (Case) -> Bool) {
             var valid = 0
             let t0 = DispatchTime.now().uptimeNanoseconds
             let c0 = threadCPUNanoseconds()
-            for c in all where c.bytes.withUnsafeBytes({ capstone.rawLength($0, mode: c.mode, detail: true) }) != nil { valid += 1 }
+            for c in all where decodes(c) { valid += 1 }
             let cpu = Double(threadCPUNanoseconds() - c0) / 1e9
             let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            out.append(Measurement(subject: "capstone-alone", casesPerSecond: Double(all.count) / wall, cpuCasesPerSecond: Double(all.count) / cpu))
+            out.append(Measurement(subject: subject, casesPerSecond: Double(all.count) / wall, cpuCasesPerSecond: Double(all.count) / cpu))
             _ = valid
         }
+        if subjects.contains("capstone-alone") {
+            timed("capstone-alone") { c in c.bytes.withUnsafeBytes { capstone.rawLength($0, mode: c.mode, detail: true) } != nil }
+        }
         if subjects.contains("capstone-normalized") {
-            var valid = 0
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let c0 = threadCPUNanoseconds()
-            for c in all where capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0).valid { valid += 1 }
-            let cpu = Double(threadCPUNanoseconds() - c0) / 1e9
-            let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            out.append(Measurement(subject: "capstone-normalized", casesPerSecond: Double(all.count) / wall, cpuCasesPerSecond: Double(all.count) / cpu))
-            _ = valid
+            timed("capstone-normalized") { c in capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0).valid }
         }
         for jobs in [1, 2] where subjects.contains("campaign-jobs\(jobs)") {
             // With one job the campaign runs its worker on this thread.

@@ -119,17 +119,10 @@ public final class DecodeChecker {
         }
         var first: Divergence?
         for k in order {
-            let d = differences[k]
-            let bug = KnownOracleBugs.firstMatch(
-                oracle: oracle, bytes: c.bytes, mode: c.mode, vendor: c.vendor, own: own, others: others, field: d.field)
-            let divergence = Divergence(
-                oracle: oracle, field: d.field, project: d.left, other: d.right, knownBug: bug.map { KnownOracleBugs.all[$0].id },
-                blame: Comparison.blame(field: d.field, oracle: oracle, project: project, answers: answers))
-            if bug == nil {
-                var named = divergence
-                named.knownBug = nil
-                return named
-            }
+            let divergence = Comparison.divergence(
+                differences[k], oracle: oracle, bytes: c.bytes, mode: c.mode, vendor: c.vendor, own: own, others: others,
+                project: project, answers: answers)
+            if divergence.knownBug == nil { return divergence }
             if first == nil { first = divergence }
         }
         return first

@@ -46,15 +46,22 @@ public struct Comparison: Sendable {
             guard !differences.isEmpty else { continue }
             let others = KnownOracleBugs.others(of: name, in: byName)
             for d in differences {
-                let bug = KnownOracleBugs.firstMatch(
-                    oracle: name, bytes: bytes, mode: mode, vendor: vendor, own: answer, others: others, field: d.field)
-                out.append(
-                    Divergence(
-                        oracle: name, field: d.field, project: d.left, other: d.right, knownBug: bug.map { KnownOracleBugs.all[$0].id },
-                        blame: blame(field: d.field, oracle: name, project: project, answers: answers)))
+                out.append(divergence(d, oracle: name, bytes: bytes, mode: mode, vendor: vendor, own: answer, others: others,
+                                      project: project, answers: answers))
             }
         }
         return out
+    }
+
+    /// One differing field of `oracle` (whose answer is `own`; `others` the other decoders'),
+    /// with the known bug that explains it and the blame by vote.
+    static func divergence(_ d: FieldDifference, oracle: String, bytes: [UInt8], mode: Mode, vendor: Vendor, own: DecodeAnswer,
+                           others: [String: DecodeAnswer], project: DecodeAnswer,
+                           answers: [(name: String, answer: DecodeAnswer)]) -> Divergence {
+        let bug = KnownOracleBugs.firstMatch(oracle: oracle, bytes: bytes, mode: mode, vendor: vendor, own: own, others: others, field: d.field)
+        return Divergence(
+            oracle: oracle, field: d.field, project: d.left, other: d.right, knownBug: bug.map { KnownOracleBugs.all[$0].id },
+            blame: blame(field: d.field, oracle: oracle, project: project, answers: answers))
     }
 
     /// Blame by vote: the side that every remaining oracle agrees with wins; the other side is

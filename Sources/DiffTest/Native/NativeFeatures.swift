@@ -65,34 +65,27 @@ public final class NativeFeatures {
     ]
 
     /// Forms Zydis 4.0 does not decode (so it names no ISA set), by the project's mnemonic.
-    public static let byMnemonic: [(mnemonic: String, name: String, bit: Bit)] = [
+    public static let byMnemonic: [(mnemonics: Set<String>, name: String, bit: Bit)] = [
         // LKGS (f2 0f 00 /6): CPUID.(EAX=7,ECX=1):EAX[18] (SDM Vol. 2 LKGS).
-        ("lkgs", "LKGS", Bit(leaf: 7, subleaf: 1, register: 0, bit: 18)),
+        (["lkgs"], "LKGS", Bit(leaf: 7, subleaf: 1, register: 0, bit: 18)),
         // WRMSRNS (0f 01 c6): CPUID.(EAX=7,ECX=1):EAX[19] (SDM Vol. 2 WRMSRNS). Zen 4: #UD.
-        ("wrmsrns", "WRMSRNS", Bit(leaf: 7, subleaf: 1, register: 0, bit: 19)),
+        (["wrmsrns"], "WRMSRNS", Bit(leaf: 7, subleaf: 1, register: 0, bit: 19)),
         // FRED's ERETS/ERETU (f2/f3 0f 01 ca): CPUID.(EAX=7,ECX=1):EAX[17]; MSRLIST's RDMSRLIST/
         // WRMSRLIST (f2/f3 0f 01 c6): EAX[27] (SDM). Zydis 4.0 lacks them; Zen 4: #UD.
-        ("erets", "FRED", Bit(leaf: 7, subleaf: 1, register: 0, bit: 17)),
-        ("eretu", "FRED", Bit(leaf: 7, subleaf: 1, register: 0, bit: 17)),
-        ("rdmsrlist", "MSRLIST", Bit(leaf: 7, subleaf: 1, register: 0, bit: 27)),
-        ("wrmsrlist", "MSRLIST", Bit(leaf: 7, subleaf: 1, register: 0, bit: 27)),
+        (["erets", "eretu"], "FRED", Bit(leaf: 7, subleaf: 1, register: 0, bit: 17)),
+        (["rdmsrlist", "wrmsrlist"], "MSRLIST", Bit(leaf: 7, subleaf: 1, register: 0, bit: 27)),
         // RDPRU (0f 01 fd): CPUID Fn8000_0008_EBX[4] (APM RDPRU). This KVM guest: #UD.
-        ("rdpru", "RDPRU", Bit(leaf: 0x8000_0008, subleaf: 0, register: 1, bit: 4)),
+        (["rdpru"], "RDPRU", Bit(leaf: 0x8000_0008, subleaf: 0, register: 1, bit: 4)),
         // INVLPGB/TLBSYNC (0f 01 fe/ff): CPUID Fn8000_0008_EBX[3] (APM). This KVM guest: #UD.
-        ("invlpgb", "INVLPGB", Bit(leaf: 0x8000_0008, subleaf: 0, register: 1, bit: 3)),
-        ("tlbsync", "INVLPGB (TLBSYNC)", Bit(leaf: 0x8000_0008, subleaf: 0, register: 1, bit: 3)),
+        (["invlpgb", "tlbsync"], "INVLPGB", Bit(leaf: 0x8000_0008, subleaf: 0, register: 1, bit: 3)),
         // SEV-SNP (RMPREAD, RMPQUERY, RMPADJUST, RMPUPDATE, PSMASH, PVALIDATE: f2/f3 0f 01 fd-ff,
         // f2 0f 01 ff): CPUID Fn8000_001F_EAX[4] (APM). This KVM guest: #UD.
-        ("rmpread", "SEV-SNP", Bit(leaf: 0x8000_001F, subleaf: 0, register: 0, bit: 4)),
-        ("rmpquery", "SEV-SNP", Bit(leaf: 0x8000_001F, subleaf: 0, register: 0, bit: 4)),
-        ("rmpadjust", "SEV-SNP", Bit(leaf: 0x8000_001F, subleaf: 0, register: 0, bit: 4)),
-        ("rmpupdate", "SEV-SNP", Bit(leaf: 0x8000_001F, subleaf: 0, register: 0, bit: 4)),
-        ("psmash", "SEV-SNP", Bit(leaf: 0x8000_001F, subleaf: 0, register: 0, bit: 4)),
-        ("pvalidate", "SEV-SNP", Bit(leaf: 0x8000_001F, subleaf: 0, register: 0, bit: 4)),
+        (["rmpread", "rmpquery", "rmpadjust", "rmpupdate", "psmash", "pvalidate"], "SEV-SNP",
+         Bit(leaf: 0x8000_001F, subleaf: 0, register: 0, bit: 4)),
         // MCOMMIT (f3 0f 01 fa): CPUID Fn8000_0008_EBX[8] (APM). This KVM guest: #UD.
-        ("mcommit", "MCOMMIT", Bit(leaf: 0x8000_0008, subleaf: 0, register: 1, bit: 8)),
+        (["mcommit"], "MCOMMIT", Bit(leaf: 0x8000_0008, subleaf: 0, register: 1, bit: 8)),
         // VMFUNC (0f 01 d4): VMX non-root only; #UD without VMX (CPUID.1:ECX[5]), as on any AMD.
-        ("vmfunc", "VMX (VMFUNC)", Bit(leaf: 1, subleaf: 0, register: 2, bit: 5)),
+        (["vmfunc"], "VMX (VMFUNC)", Bit(leaf: 1, subleaf: 0, register: 2, bit: 5)),
     ]
 
     private let zydis: ZydisOracle?
@@ -143,7 +136,7 @@ public final class NativeFeatures {
     /// The name of the extension `bytes` belong to when this CPU lacks it (`XOP`), or when the
     /// sandbox keeps it off, else nil. `mnemonic` (the project's) covers forms Zydis lacks.
     public func missingExtension(_ bytes: [UInt8], mode: Mode, mnemonic: String? = nil) -> String? {
-        if let m = mnemonic, let k = Self.byMnemonic.firstIndex(where: { $0.mnemonic == m }) {
+        if let m = mnemonic, let k = Self.byMnemonic.firstIndex(where: { $0.mnemonics.contains(m) }) {
             return presentByMnemonic[k] ? nil : Self.byMnemonic[k].name
         }
         guard let set = isaSet(bytes, mode: mode)

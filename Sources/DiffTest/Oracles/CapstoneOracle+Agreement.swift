@@ -55,10 +55,10 @@ extension CapstoneOracle {
         guard Int(insn.pointee.size) == i.length, fastMnemonicID(insn) == i.mnemonicID,
               let detail = insn.pointee.detail else { return false }
         let x86 = detail.pointee.x86
-        // The shape of `answer`: which byte is the opcode.
-        var legacyOpcode: UInt8?
-        var rexWImmediate = false
-        var immediateSizes: [Int]?
+        // The shape of `answer` as far as these forms need it: which byte is the opcode.
+        var shape = Normalization.Shape()
+        shape.modrmReg = (x86.modrm >> 3) & 7
+        shape.rexW = x86.rex & 0x08 != 0
         var immediates = 0
         switch x86.opcode.0 {
         case 0x0F: break
@@ -67,12 +67,9 @@ extension CapstoneOracle {
         case 0xC4...0xC5 where x86.opcode.1 != 0: break
         case 0x8F where x86.opcode.1 != 0: return false  // XOP (map A's Id)
         default:
-            let op = x86.opcode.0
-            legacyOpcode = op
-            // String operands, far pointers, and the immediates sized by table.
-            if Normalization.stringOpcodes.contains(op) || op == 0x9A || op == 0xEA { return false }
-            rexWImmediate = op == 0xF7 && x86.rex & 0x08 != 0 && (x86.modrm >> 3) & 7 < 2
-            immediateSizes = Normalization.capstoneImmediateSizes[op]
+            shape.legacyOpcode = x86.opcode.0
+            // String operands and far pointers.
+            if shape.isString || x86.opcode.0 == 0x9A || x86.opcode.0 == 0xEA { return false }
         }
         let count = Int(x86.op_count)
         guard count == i.operandCount, count <= 8 else { return false }
@@ -84,19 +81,17 @@ extension CapstoneOracle {
                 case (X86_OP_REG, .register(let r)):
                     guard let id = ProjectRegisterNames.id(r), fastRegister(h, op.reg.rawValue) == id else { return false }
                 case (X86_OP_IMM, .immediate(let value, let size)):
-                    // Outside the one-byte map every immediate is a byte (XOP, the exception, left above).
-                    let listed = immediateSizes.flatMap { immediates < $0.count ? $0[immediates] : nil }
-                    let cs = legacyOpcode == nil ? 1 : rexWImmediate ? 8 : listed ?? Int(op.size)
+                    let cs = Normalization.capstoneImmediateSize(shape: shape, index: immediates, reported: Int(op.size))
                     immediates += 1
                     guard cs == Int(size), UInt64(bitPattern: op.imm) & Normalization.mask(bytes: cs) == value,
                           !cs_insn_group(h, insn, UInt32(CS_GRP_BRANCH_RELATIVE.rawValue)) else { return false }
                 case (X86_OP_IMM, .relative(let target, _)):
                     let t = UInt64(bitPattern: op.imm)
-                    guard (mode == .bits64 ? t : t & 0xFFFF_FFFF) == target,
+                    guard Normalization.relativeTarget(t, mode: mode) == target,
                           cs_insn_group(h, insn, UInt32(CS_GRP_BRANCH_RELATIVE.rawValue)) else { return false }
                 case (X86_OP_MEM, .memory(let m)):
                     guard memoryAgrees(h, op, m, addressBits: Int(x86.addr_size) * 8, mode: mode,
-                                       moffs: legacyOpcode.map { (0xA0...0xA3).contains($0) } ?? false) else { return false }
+                                       moffs: shape.isMoffs) else { return false }
                 default:
                     return false
                 }
@@ -129,8 +124,7 @@ extension CapstoneOracle {
             if mode != .bits64 || s == ProjectRegisterNames.fs || s == ProjectRegisterNames.gs { segment = s }
         }
         guard segment == ProjectRegisterNames.id(m.segment) else { return false }
-        let shift = Int64(64 - min(max(addressBits, 16), 64))
-        let disp = moffs ? Int64(bitPattern: UInt64(bitPattern: mem.disp << shift) >> UInt64(shift)) : (mem.disp << shift) >> shift
+        let disp = Normalization.displacement(mem.disp, addressBits: addressBits, unsignedOffset: moffs)
         return disp == m.displacement && Int(op.size) == Int(m.size)
     }
 

@@ -146,10 +146,7 @@ public final class CapstoneOracle: ProjectAgreeingOracle {
                 case X86_OP_IMM where relative:
                     operands.append(Normalization.relative(UInt64(bitPattern: op.imm), mode: mode))
                 case X86_OP_IMM:
-                    let sizes = legacyOpcode.flatMap { Normalization.capstoneImmediateSizes[$0] }
-                    let byte = Normalization.capstoneImmediateIsByte(shape: shape) ? 1 : nil
-                    let wide = Normalization.capstoneImmediateIsWide(shape: shape) ? 8 : nil
-                    let size = byte ?? wide ?? sizes.flatMap { immediates < $0.count ? $0[immediates] : nil } ?? Int(op.size)
+                    let size = Normalization.capstoneImmediateSize(shape: shape, index: immediates, reported: Int(op.size))
                     immediates += 1
                     operands.append(Normalization.immediate(UInt64(bitPattern: op.imm), size: size))
                 case X86_OP_MEM:

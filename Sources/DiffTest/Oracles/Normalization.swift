@@ -176,8 +176,11 @@ public enum Normalization {
     /// Relative targets are absolute at the decode address, wrapped to the mode's width (both
     /// libraries already wrap to the operand size: `66 e8 2e 1b 88 e6` on AMD is 0x1b32).
     public static func relative(_ target: UInt64, mode: Mode) -> OperandAnswer {
-        OperandAnswer(kind: .relative, target: hex(mode == .bits64 ? target : target & 0xFFFF_FFFF))
+        OperandAnswer(kind: .relative, target: hex(relativeTarget(target, mode: mode)))
     }
+
+    /// The target `relative` reports: wrapped to 32 bits outside 64-bit mode.
+    static func relativeTarget(_ target: UInt64, mode: Mode) -> UInt64 { mode == .bits64 ? target : target & 0xFFFF_FFFF }
 
     /// `9a 78 56 34 12 34 12` (32-bit): selector 0x1234, offset 0x12345678 -> "0x1234:0x12345678".
     public static func farPointer(selector: UInt64, offset: UInt64) -> OperandAnswer {
@@ -215,13 +218,18 @@ public enum Normalization {
     /// 0), size nil when the form has none (LEA's `M`).
     public static func memory(segment: String, base: String?, index: String?, scale: Int, displacement: Int64,
                               addressBits: Int, size: Int?, unsignedOffset: Bool = false) -> OperandAnswer {
-        let shift = Int64(64 - min(max(addressBits, 16), 64))
-        let disp = unsignedOffset ? Int64(bitPattern: UInt64(bitPattern: displacement << shift) >> UInt64(shift))
-            : (displacement << shift) >> shift
+        let disp = Self.displacement(displacement, addressBits: addressBits, unsignedOffset: unsignedOffset)
         let indexName = index.map(registerName).flatMap { $0 == "eiz" || $0 == "riz" || $0.isEmpty ? nil : $0 }
         let baseName = base.map(registerName).flatMap { $0.isEmpty ? nil : $0 }
         return OperandAnswer(kind: .memory, segment: segment, base: baseName, index: indexName,
                              scale: indexName == nil ? 1 : scale, displacement: disp, size: size == 0 ? nil : size)
+    }
+
+    /// `memory`'s displacement: sign-extended from the address size, or zero-extended for a
+    /// moffs offset (`unsignedOffset`).
+    static func displacement(_ raw: Int64, addressBits: Int, unsignedOffset: Bool) -> Int64 {
+        let shift = Int64(64 - min(max(addressBits, 16), 64))
+        return unsignedOffset ? Int64(bitPattern: UInt64(bitPattern: raw << shift) >> UInt64(shift)) : (raw << shift) >> shift
     }
 
     // MARK: Operand lists
@@ -344,6 +352,15 @@ public enum Normalization {
     /// REX.W imm32 forms (`48 81 c0 …`) say 8: the immediate is used sign-extended to 64 bits.
     static func capstoneImmediateIsWide(shape: Shape) -> Bool {
         shape.legacyOpcode == 0xF7 && shape.rexW && (shape.modrmReg == 0 || shape.modrmReg == 1)
+    }
+
+    /// The size of Capstone's `index`-th (non-branch) immediate, which it reported as
+    /// `reported` bytes: the rules above, else the reported size.
+    static func capstoneImmediateSize(shape: Shape, index: Int, reported: Int) -> Int {
+        if capstoneImmediateIsByte(shape: shape) { return 1 }
+        if capstoneImmediateIsWide(shape: shape) { return 8 }
+        let listed = shape.legacyOpcode.flatMap { capstoneImmediateSizes[$0] }
+        return listed.flatMap { index < $0.count ? $0[index] : nil } ?? reported
     }
 
     // MARK: Rules for every oracle

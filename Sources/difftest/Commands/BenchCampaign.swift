@@ -38,7 +38,7 @@ struct BenchCampaign: ParsableCommand {
 
     func validate() throws {
         if cases <= 0 { fail("--cases must be positive") }
-        for s in subjectList where !CampaignBenchmark.subjects.contains(s) && s != "capstone-raw" {
+        for s in subjectList where CampaignBenchmark.subject(named: s) == nil {
             fail("unknown subject '\(s)' (known: \(CampaignBenchmark.subjects.joined(separator: ", ")))")
         }
         if subjectList.isEmpty { fail("--subjects is empty") }
