@@ -1,4 +1,14 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A shortcut for the length path, derived from the decode tree (never written by hand).
 ///
@@ -32,6 +42,8 @@ final class FastLengthTables: @unchecked Sendable {
     static let rowCount = prefixStates * 3 * 2 * 256
     /// Distinct rows kept at most; a row beyond that takes the full path.
     static let uniqueCapacity = 4096
+    /// Entries of the pair table `flat`.
+    static let flatCount = 256 * 256
     /// Per row: 0 not computed yet, else in bits 0-23 the offset of its distinct row in `rows`
     /// (its index times 256; index 1: all "full path"; stored shifted so the lookup needs no
     /// shift), and in bits 24-31 the row's summary: 0 none; else bit 7 set, bits 0-3 a
@@ -44,6 +56,41 @@ final class FastLengthTables: @unchecked Sendable {
     let modrmLength: UnsafeMutablePointer<UInt8>
     /// Distinct rows, 256 entries each; row 0 unused, row 1 all zero.
     let rows: UnsafeMutablePointer<UInt8>
+    /// The pair table: one entry per first two bytes after the legacy prefixes (b1 * 256 +
+    /// b0: the two bytes as a little-endian word; entries of one ModRM, or after one REX,
+    /// share lines), for prefix state 0 (no 66/F2/F3), which is nearly all compiled code. One
+    /// load keyed by bytes at fixed places answers, with no test of what b0 is. An entry is a
+    /// kind k (bits 4-7) and c (bits 0-3):
+    ///   k 0: not filled yet, or the full path decides (legacy prefixes, REX+0F, 3-byte
+    ///        escapes, ...);
+    ///   k 1: valid, length c from b0 on (an opcode of the one-byte map with its ModRM b1; or
+    ///        a REX or 0F and an opcode b1 with one answer whatever follows);
+    ///   k 2: as 1, and b2 is a SIB whose base 5 adds a disp32;
+    ///   k 3: invalid, c the reason (all reasons are below 16);
+    ///   k 4-15: a REX (64-bit mode) or 0F, opcode b1 and ModRM b2: c plus what the ModRM
+    ///        brings (`modrmLength`, and 4 when its SIB b3 has base 5 under mod = 0) where
+    ///        class k - 4's mask (`pairMasks`) says, by mod = 3 and ModRM.reg; the full path
+    ///        decides elsewhere (other lengths, as TEST's immediate after F6/F7, or validity
+    ///        that follows ModRM.rm, as XBEGIN's C7 F8).
+    /// The length needs no second load behind the entry (what the ModRM brings is loaded
+    /// beside it, from b2); validity is one mask load and a test, which goes the same way
+    /// nearly always in compiled code. A mask is written before any entry names it; entries
+    /// are stored with release and loaded with acquire ordering (plain moves on x86).
+    let flat: UnsafeMutablePointer<Atomic<UInt8>>
+    /// Per ModRM byte: bits 0-3 and 7 as `modrmLength`, and its place in a validity mask,
+    /// (mod = 3 ? 8 : 0) + reg, as the one bit 32 + place.
+    let modrmInfo: UnsafeMutablePointer<UInt64>
+    /// Per pair entry's kind (bits 4-7), the ModRM bytes it answers for (bits 32-47, as in
+    /// `modrmInfo`): kinds 1 and 2 every one; 0 and 3 none; 4-15 their class's mask.
+    let pairMasks: UnsafeMutablePointer<UInt64>
+    /// The formula classes' masks (bits 0-15), kind 4 + index. Guarded by fillLock.
+    private var classMasks: [UInt16] = []
+    /// Masks registered first, in this order, so the twelve classes do not go to whichever
+    /// rows a process happens to meet first: those of the 64-bit one-byte and 0F maps after
+    /// a REX or 0F, most used first (every ModRM; mod != 3 only, as LEA; mod = 3 only; /0
+    /// only, as C6/C7; /2-/7, as F6/F7 without TEST; then the group patterns). Any other
+    /// mask takes a free class or, with none left, its rows take the full path.
+    static let preferredMasks: [UInt16] = [0xFFFF, 0x00FF, 0xFF00, 0x0101, 0xFCFC, 0x3F3F, 0x3D3D, 0x3FDF, 0x0303, 0x5400, 0x577F]
     let mode: Mode
     let vendor: Vendor
     private let fillLock = Mutex<[[UInt8]: UInt16]>([:])
@@ -70,6 +117,9 @@ final class FastLengthTables: @unchecked Sendable {
         var operands: UnsafeMutablePointer<UInt64>
         var fastIndex: UnsafeMutablePointer<Atomic<UInt32>>
         var fastRows: UnsafeMutablePointer<UInt8>
+        var flat: UnsafeMutablePointer<Atomic<UInt8>>
+        var modrmInfo: UnsafeMutablePointer<UInt64>
+        var pairMasks: UnsafeMutablePointer<UInt64>
         var modrmLength: UnsafeMutablePointer<UInt8>
     }
 
@@ -77,7 +127,7 @@ final class FastLengthTables: @unchecked Sendable {
         let p = UnsafeMutablePointer<Pointers>.allocate(capacity: all.count)
         let tables = DecoderTables.shared
         for (k, t) in all.enumerated() {
-            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows, modrmLength: t.modrmLength))
+            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows, flat: t.flat, modrmInfo: t.modrmInfo, pairMasks: t.pairMasks, modrmLength: t.modrmLength))
         }
         return p
     }()
@@ -89,6 +139,8 @@ final class FastLengthTables: @unchecked Sendable {
         for i in 0..<Self.rowCount { (rowIndex + i).initialize(to: Atomic(0)) }
         rows = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.uniqueCapacity * 256)
         rows.initialize(repeating: 0, count: 2 * 256)
+        // Zeroed pages from calloc: the pair table takes memory only as rows are filled.
+        flat = calloc(Self.flatCount, 1)!.bindMemory(to: Atomic<UInt8>.self, capacity: Self.flatCount)
         modrmLength = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         for m in 0..<256 {
             let mod = m >> 6, rm = m & 7
@@ -103,6 +155,13 @@ final class FastLengthTables: @unchecked Sendable {
             let sibBase5 = mode != .bits16 && mod == 0 && rm == 4
             (modrmLength + m).initialize(to: UInt8(n) | (sibBase5 ? 0x80 : 0))
         }
+        modrmInfo = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        for b in 0..<256 { (modrmInfo + b).initialize(to: UInt64(modrmLength[b]) | 1 << UInt64(32 + Self.modrmClass(b))) }
+        pairMasks = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
+        pairMasks.initialize(repeating: 0, count: 16)
+        pairMasks[1] = 0xFFFF << 32
+        pairMasks[2] = 0xFFFF << 32
+        for mask in Self.preferredMasks { _ = classFor(mask) }
     }
 
     /// The summary of a row's 256 entries (see `rowIndex`): one valid answer for every next
@@ -121,6 +180,58 @@ final class FastLengthTables: @unchecked Sendable {
         return 0x90 | c
     }
 
+    /// The pair table's entry for an entry of a one-byte-map row (see `flat`).
+    static func pairEntry(_ e: UInt8) -> UInt8 {
+        if e == 0 { return 0 }
+        if e & 0x40 != 0 { return 0x30 | (e & 0x0F) }  // the reasons are below 16
+        return (e & 0x80 != 0 ? 0x20 : 0x10) | (e & 0x0F)
+    }
+
+    /// The kind (4-15) of the formula class with `mask`, registering it while one of the
+    /// twelve is free; nil when none is. Called at init or under fillLock.
+    func classFor(_ mask: UInt16) -> Int? {
+        if let k = classMasks.firstIndex(of: mask) { return 4 + k }
+        guard classMasks.count < 12 else { return nil }
+        classMasks.append(mask)
+        let k = 4 + classMasks.count - 1
+        pairMasks[k] = UInt64(mask) << 32
+        return k
+    }
+
+    /// A ModRM byte's place in a validity mask: (mod = 3 ? 8 : 0) + reg.
+    static func modrmClass(_ b: Int) -> Int { (b >= 0xC0 ? 8 : 0) + (b >> 3) & 7 }
+
+    /// The pair table's entry for a row reached through a REX or 0F (see `flat`), or nil when
+    /// none fits: one answer for every next byte (a valid one without SIB, or an invalid
+    /// one); or a formula, c plus what the ModRM brings, over the ModRM classes (mod = 3,
+    /// ModRM.reg) whose entries all follow it with the c that the most classes share (the
+    /// mask; the class is assigned by `fill`).
+    static func pairFormula(_ entries: [UInt8], modrmLength: UnsafePointer<UInt8>) -> (entry: UInt8, mask: UInt16?)? {
+        guard !entries.contains(0) else { return nil }
+        let first = entries[0]
+        if entries.allSatisfy({ $0 == first }) {
+            if first & 0x40 != 0 { return (0x30 | (first & 0x0F), nil) }
+            guard first & 0x80 == 0, first & 0x0F < 15 else { return nil }
+            return (0x10 | (first + 1), nil)
+        }
+        // Per class, the c all its entries follow (nil: none, or they disagree).
+        var classC = [UInt8?](repeating: nil, count: 16)
+        var broken = [Bool](repeating: false, count: 16)
+        for next in 0..<256 {
+            let e = entries[next], m = modrmLength[next]
+            let k = modrmClass(next)
+            guard e & 0x40 == 0, e & 0x80 == m & 0x80, e & 0x0F > m & 0x0F else { broken[k] = true; continue }
+            let c = (e & 0x0F) - (m & 0x0F)
+            if classC[k] == nil { classC[k] = c } else if classC[k] != c { broken[k] = true }
+        }
+        var votes: [UInt8: Int] = [:]
+        for k in 0..<16 where !broken[k] { if let c = classC[k] { votes[c, default: 0] += 1 } }
+        guard let c = votes.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key, c < 15 else { return nil }
+        var mask: UInt16 = 0
+        for k in 0..<16 where !broken[k] && classC[k] == c { mask |= 1 << UInt16(k) }
+        return (c + 1, mask)
+    }
+
     /// Per byte, how the prefix loop treats it: 0 not a legacy prefix; else bit 7 set and
     /// bits 0-2 the state bits it sets, bit 5 "clears the rep bits first" (F2/F3: the last
     /// wins), bit 6 "not handled" (LOCK, 67). Segment overrides only set bit 7.
@@ -133,6 +244,15 @@ final class FastLengthTables: @unchecked Sendable {
         t[0xF2] = 0x80 | 0x20 | 0x04
         t[0xF0] = 0x80 | 0x40
         t[0x67] = 0x80 | 0x40
+        return t
+    }()
+
+    /// Per byte: 4 when it is a SIB whose base is 5 (b & 7 == 5), else 0; with the SIB flag
+    /// of `modrmLength`, what a disp32 without base adds (a load, where a comparison would
+    /// become a branch).
+    nonisolated(unsafe) static let sibBase5: UnsafeMutablePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for b in 0..<256 { (t + b).initialize(to: b & 7 == 5 ? 4 : 0) }
         return t
     }()
 
@@ -177,6 +297,28 @@ final class FastLengthTables: @unchecked Sendable {
                     unique[entries] = index
                 }
             }
+            // The pair table (prefix state 0 only).
+            let opcode = row & 255, map = (row >> 8) & 1, rex = (row >> 9) % 3, state = (row >> 9) / 3
+            // Rows of REX and 0F in the one-byte map (all zero) would overwrite formulas, and
+            // REX rows outside 64-bit mode (all zero) the rows of INC/DEC.
+            if state == 0 {
+                if rex == 0 && map == 0 {
+                    if !(opcode == 0x0F || (mode == .bits64 && opcode & 0xF0 == 0x40)) {
+                        for next in 0..<256 { flat[next * 256 + opcode].store(Self.pairEntry(entries[next]), ordering: .releasing) }
+                    }
+                } else if (rex == 0 || map == 0) && (rex == 0 || mode == .bits64) {
+                    var f: UInt8 = 0
+                    if let (entry, mask) = Self.pairFormula(entries, modrmLength: modrmLength) {
+                        if let mask {
+                            if let k = classFor(mask) { f = UInt8(k) << 4 | entry }
+                        } else {
+                            f = entry
+                        }
+                    }
+                    let firsts = map == 1 ? [0x0F] : rex == 1 ? Array(0x40...0x47) : Array(0x48...0x4F)
+                    for b0 in firsts { flat[opcode * 256 + b0].store(f, ordering: .releasing) }
+                }
+            }
             let word = UInt32(index) << 8 | UInt32(summary) << 24
             rowIndex[row].store(word, ordering: .releasing)
             return Int(word)
@@ -196,7 +338,7 @@ final class FastLengthTables: @unchecked Sendable {
         {
             return out
         }
-        let decoder = X86Decoder(mode: mode, vendor: vendor, shortcut: false)
+        let decoder = X86Decoder(mode: mode, vendor: vendor)
         var lead: [UInt8] = []
         if state & 1 != 0 { lead.append(0x66) }
         if state >> 1 == 1 { lead.append(0xF3) }

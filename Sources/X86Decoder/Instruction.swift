@@ -123,8 +123,8 @@ public struct LengthResult: Hashable, Sendable {
 
     @inlinable init(length: Int) { raw = Int8(truncatingIfNeeded: length) }
     @inlinable init(invalid: InvalidReason) { raw = -Int8(bitPattern: invalid.rawValue) }
-    /// From an `InvalidReason` raw value known to be valid (the length shortcut's tables).
-    @inlinable init(rawInvalid: UInt8) { raw = -Int8(bitPattern: rawInvalid) }
+    /// From the length shortcut's answer: the length (> 0) or minus the reason's raw value.
+    @inlinable init(shortcut: Int) { raw = Int8(truncatingIfNeeded: shortcut) }
 
     /// The length in bytes, or nil when invalid.
     @inlinable public var length: Int? { raw > 0 ? Int(raw) : nil }

@@ -10,11 +10,15 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     let nodes: UnsafeMutablePointer<UInt32>
     let forms: UnsafeMutablePointer<UInt64>
     let formOperands: UnsafeMutablePointer<UInt64>
-    /// The length shortcut (FastLengthTables), nil while those tables are being built.
-    /// Raw pointers into the process-lifetime tables: a class reference here would cost a
-    /// retain/release on every `length(of:)`.
-    @usableFromInline let fastIndex: UnsafeMutablePointer<Atomic<UInt32>>?
-    @usableFromInline let fastRows: UnsafeMutablePointer<UInt8>?
+    /// The length shortcut (FastLengthTables). Raw pointers into the process-lifetime
+    /// tables: a class reference here would cost a retain/release on every `length(of:)`.
+    @usableFromInline let fastIndex: UnsafeMutablePointer<Atomic<UInt32>>
+    @usableFromInline let fastRows: UnsafeMutablePointer<UInt8>
+    @usableFromInline let flat: UnsafeMutablePointer<Atomic<UInt8>>
+    @usableFromInline let modrmInfo: UnsafeMutablePointer<UInt64>
+    @usableFromInline let pairMasks: UnsafeMutablePointer<UInt64>
+    /// Per byte: 4 when it is a SIB whose base is 5, else 0 (FastLengthTables.sibBase5).
+    @usableFromInline let sibBase5: UnsafeMutablePointer<UInt8>
     @usableFromInline let modrmLength: UnsafeMutablePointer<UInt8>
     @usableFromInline let prefixClass: UnsafeMutablePointer<UInt8>
     let prefixKind: UnsafeMutablePointer<UInt8>
@@ -23,20 +27,18 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     @usableFromInline let rexLimit: Int
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
-        self.init(mode: mode, vendor: vendor, shortcut: true)
-    }
-
-    /// `shortcut: false` gives a decoder without the length shortcut (what fills the
-    /// shortcut's rows).
-    init(mode: Mode, vendor: Vendor, shortcut: Bool) {
         let t = FastLengthTables.pointers[FastLengthTables.key(mode, vendor)]
         self.mode = mode
         self.vendor = vendor
         nodes = t.nodes
         forms = t.forms
         formOperands = t.operands
-        fastIndex = shortcut ? t.fastIndex : nil
-        fastRows = shortcut ? t.fastRows : nil
+        fastIndex = t.fastIndex
+        fastRows = t.fastRows
+        flat = t.flat
+        modrmInfo = t.modrmInfo
+        pairMasks = t.pairMasks
+        sibBase5 = FastLengthTables.sibBase5
         modrmLength = t.modrmLength
         prefixClass = FastLengthTables.prefixClass
         prefixKind = FastLengthTables.prefixKind
@@ -45,91 +47,117 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
 
     /// Length and validity of the first instruction in `bytes`.
 
-    @inlinable
+    @inlinable @inline(__always)
     public func length(of bytes: UnsafeRawBufferPointer) -> LengthResult {
         guard let base = bytes.baseAddress else { return LengthResult(invalid: .truncated) }
         let p = base.assumingMemoryBound(to: UInt8.self)
         let s = shortcut(p, bytes.count)
-        if s > 0 { return LengthResult(length: s) }
-        if s < 0 { return LengthResult(rawInvalid: UInt8(truncatingIfNeeded: -s)) }
-        return slowLength(p, bytes.count)
+        if s != 0 { return LengthResult(shortcut: s) }
+        return Self.slowLength(p, bytes.count, mode: mode, vendor: vendor)
     }
 
     /// The length shortcut (FastLengthTables): the length (> 0), minus the invalid reason's raw
-    /// value (< 0), or 0 when the full path must decide. Up to four legacy prefixes, an
-    /// optional REX, the one-byte or 0F map; with 15 bytes at hand nothing can be truncated,
-    /// and reads stop at p[8]. REX and 0F are taken without branches (about half of compiled
-    /// code has a REX, so a branch on it mispredicts often).
+    /// value (< 0), or 0 when the full path must decide. With 15 bytes at hand nothing can be
+    /// truncated; reads stop at p[11].
+    ///
+    /// A linear sweep calls this once per instruction, so it is written to execute few
+    /// instructions and to branch only where the branch goes the same way nearly always in
+    /// compiled code. First the pair table (FastLengthTables.flat): one load keyed by the
+    /// first two bytes, whose entry is the answer or says where the rest of it is; nothing
+    /// tests what the first byte is (a branch on REX mispredicts: half of compiled code has
+    /// one). Legacy prefixes, REX+0F and rows without a pair entry meet 0 there and go on to
+    /// the rows: up to four legacy prefixes, an optional REX, the one-byte or 0F map.
     @inlinable @inline(__always)
     func shortcut(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
-        if count >= 15, let fastIndex, let fastRows {
-            var i = 0
-            var state = 0
-            var usable = true
-            while i < 4 {
-                let c = Int(prefixClass[Int(p[i])])
-                if c == 0 { break }
-                if c & 0x40 != 0 { usable = false; break }
-                if c & 0x20 != 0 { state &= 1 }
-                state |= c & 7
-                i &+= 1
+        guard count >= 15 else { return 0 }
+        let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+        let b2 = Int(truncatingIfNeeded: (w &>> 16) & 0xFF)
+        let b3 = Int(truncatingIfNeeded: (w &>> 24) & 0xFF)
+        let e = Int(flat[Int(truncatingIfNeeded: w & 0xFFFF)].load(ordering: .acquiring))
+        let info = modrmInfo[b2]
+        // Tables and sign bits, not comparisons: the compiler turns `?:` here into branches,
+        // and whether an entry is a formula follows REX, which mispredicts.
+        let formula = (0x3F &- e) &>> 63
+        let m = Int(truncatingIfNeeded: info)
+        // What ModRM b2 brings to a formula: its bytes, and 4 when its SIB b3 has base 5; an
+        // exact entry of kind 2 (bit 5) gains 4 when its SIB b2 has base 5.
+        let modrm = (m & 0x0F) &+ ((m &>> 5) & Int(sibBase5[b3]))
+        let sib = (e &>> 3) & ~formula & Int(sibBase5[b2])
+        let n = (e & 0x0F) &+ (modrm & formula) &+ sib
+        if pairMasks[e &>> 4] & info != 0 {
+            if n <= 15 { return n }
+        } else if e & 0xF0 == 0x30 {
+            return 0 &- (e & 0x0F)
+        }
+        return rowsShortcut(p)
+    }
+
+    /// The shortcut's second stage, from the rows (see `shortcut`).
+    @inlinable @inline(__always)
+    func rowsShortcut(_ p: UnsafePointer<UInt8>) -> Int {
+        var i = 0
+        var state = 0
+        while i < 4 {
+            let c = Int(prefixClass[Int(p[i])])
+            if c == 0 { break }
+            if c & 0x40 != 0 { return 0 }  // LOCK, 67: the full path
+            if c & 0x20 != 0 { state &= 1 }
+            state |= c & 7
+            i &+= 1
+        }
+        // The eight bytes after the prefixes are loaded at once; REX and 0F are skipped with
+        // one shift. Both places the 0F escape can be are tested before the REX test is known.
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        let b0 = Int(truncatingIfNeeded: w & 0xFF)
+        let isRex = b0 ^ 0x40 < rexLimit ? 1 : 0
+        let escapes = (b0 == 0x0F ? 1 : 0) | (Int(truncatingIfNeeded: w & 0xFF00) == 0x0F00 ? 2 : 0)
+        let map = (escapes &>> isRex) & 1
+        let skip = isRex &+ map
+        let u = w &>> UInt64(truncatingIfNeeded: skip &<< 3)
+        let opcode = Int(truncatingIfNeeded: u & 0xFF)
+        let next = Int(truncatingIfNeeded: (u &>> 8) & 0xFF)
+        let sib = Int(truncatingIfNeeded: (u &>> 16) & 0xFF)
+        i &+= skip
+        // ((state * 3 + rex) * 2 + map) * 256 + opcode; rex: 0, 1 (REX), 2 (REX.W)
+        let rex = isRex &+ (isRex & (b0 &>> 3))
+        let row = (state &* 6 &+ rex &* 2 &+ map) &<< 8 | opcode
+        var word = Int(fastIndex[row].load(ordering: .acquiring))
+        if word == 0 { word = Self.fillFastRow(row, mode: mode, vendor: vendor) }
+        let summary = word &>> 24
+        if summary != 0 {
+            // No row load: c, plus the ModRM's bytes when the row says so.
+            let m = Int(modrmLength[next]) & (0 &- ((summary &>> 4) & 1))
+            let sibBase5 = sib & 7 == 5 ? 4 : 0
+            let n = i &+ (summary & 0x0F) &+ (m & 0x0F) &+ (sibBase5 & (m &>> 5))
+            return n <= 15 ? n : 0
+        }
+        let e = Int(fastRows[(word & 0xFF_FFFF) &+ next])
+        if e & 0x40 == 0 {
+            if e != 0 {
+                // Bit 7: a SIB whose base is 5 adds a disp32.
+                let sibBase5 = sib & 7 == 5 ? 4 : 0
+                let n = i &+ (e & 0x0F) &+ (sibBase5 & (e &>> 5))
+                if n <= 15 { return n }
             }
-            if usable {
-                // The eight bytes after the prefixes are loaded at once; REX and 0F are
-                // skipped with one shift (a shift cannot become a branch, and about half of
-                // compiled code has a REX, so a branch on it mispredicts often). Both places
-                // the 0F escape can be are tested before the REX test is known.
-                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                let b0 = Int(truncatingIfNeeded: w & 0xFF)
-                let isRex = b0 ^ 0x40 < rexLimit ? 1 : 0
-                let escapes = (b0 == 0x0F ? 1 : 0) | (Int(truncatingIfNeeded: w & 0xFF00) == 0x0F00 ? 2 : 0)
-                let map = (escapes &>> isRex) & 1
-                let skip = isRex &+ map
-                let u = w &>> UInt64(truncatingIfNeeded: skip &<< 3)
-                let opcode = Int(truncatingIfNeeded: u & 0xFF)
-                let next = Int(truncatingIfNeeded: (u &>> 8) & 0xFF)
-                let sib = Int(truncatingIfNeeded: (u &>> 16) & 0xFF)
-                i &+= skip
-                // ((state * 3 + rex) * 2 + map) * 256 + opcode; rex: 0, 1 (REX), 2 (REX.W)
-                let rex = isRex &+ (isRex & (b0 &>> 3))
-                let row = (state &* 6 &+ rex &* 2 &+ map) &<< 8 | opcode
-                var word = Int(fastIndex[row].load(ordering: .acquiring))
-                if word == 0 { word = fillFastRow(row) }
-                let summary = word &>> 24
-                if summary != 0 {
-                    // No row load: c, plus the ModRM's bytes when the row says so (masked in,
-                    // not branched on: rows with and without a ModRM mix in any code).
-                    let m = Int(modrmLength[next]) & (0 &- ((summary &>> 4) & 1))
-                    let sibBase5 = sib & 7 == 5 ? 4 : 0
-                    let n = i &+ (summary & 0x0F) &+ (m & 0x0F) &+ (sibBase5 & (m &>> 5))
-                    return n <= 15 ? n : 0
-                }
-                let e = Int(fastRows[(word & 0xFF_FFFF) &+ next])
-                if e & 0x40 == 0 {
-                    if e != 0 {
-                        // Bit 7: a SIB whose base is 5 adds a disp32.
-                        let sibBase5 = sib & 7 == 5 ? 4 : 0
-                        let n = i &+ (e & 0x0F) &+ (sibBase5 & (e &>> 5))
-                        if n <= 15 { return n }
-                    }
-                } else if i &+ 11 <= 15 {  // FastLengthTables.longestFromOpcode
-                    return -(e & 0x1F)
-                }
-            }
+        } else if i &+ 11 <= 15 {  // FastLengthTables.longestFromOpcode
+            return 0 &- (e & 0x1F)
         }
         return 0
     }
 
-    @usableFromInline
-    func fillFastRow(_ row: Int) -> Int {
+    // The calls out of the inlined length path are static and take scalars: a method call
+    // passes the decoder (a dozen words) by address, and the compiler then copies it into a
+    // fresh stack slot on every call of the caller's loop.
+    @usableFromInline @inline(never)
+    static func fillFastRow(_ row: Int, mode: Mode, vendor: Vendor) -> Int {
         FastLengthTables.shared(mode: mode, vendor: vendor).fill(row)
     }
 
     @usableFromInline @inline(never)
-    func slowLength(_ p: UnsafePointer<UInt8>, _ count: Int) -> LengthResult {
+    static func slowLength(_ p: UnsafePointer<UInt8>, _ count: Int, mode: Mode, vendor: Vendor) -> LengthResult {
         var raw = RawDecode()
         do {
-            try core(p, count, &raw)
+            try X86Decoder(mode: mode, vendor: vendor).core(p, count, &raw)
             return LengthResult(length: raw.length)
         } catch {
             return LengthResult(invalid: error)

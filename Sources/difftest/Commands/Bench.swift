@@ -36,7 +36,7 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "Folders whose ELF files' .text make the text workload (comma separated).")
     var textRoots: String = "/usr/bin,/usr/lib"
 
-    @Option(help: "Subjects to run (comma separated; default all: \(DecodeBenchmark.subjects.joined(separator: ","))).")
+    @Option(help: "Subjects to run (comma separated; default all: \(DecodeBenchmark.subjects.joined(separator: ",")); also \(DecodeBenchmark.extraSubjects.joined(separator: ",")), the harness alone).")
     var subjects: String = DecodeBenchmark.subjects.joined(separator: ",")
 
     @Option(help: "Workloads to run (comma separated: random,text).")
@@ -55,7 +55,7 @@ struct BenchDecode: ParsableCommand {
         if seconds <= 0 { throw ValidationError("--seconds must be positive") }
         if randomMiB <= 0 || textMiB <= 0 { throw ValidationError("workload sizes must be positive") }
         if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
-        for s in subjectList where !DecodeBenchmark.subjects.contains(s) {
+        for s in subjectList where !(DecodeBenchmark.subjects + DecodeBenchmark.extraSubjects).contains(s) {
             throw ValidationError("unknown subject '\(s)' (known: \(DecodeBenchmark.subjects.joined(separator: ", ")))")
         }
         if subjectList.isEmpty { throw ValidationError("--subjects is empty") }
@@ -94,11 +94,14 @@ struct BenchDecode: ParsableCommand {
                 let name = m.subject.padding(toLength: 18, withPad: " ", startingAt: 0)
                 print(name + String(format: "%13.0f %11.1f", m.instructionsPerSecond, m.bytesPerSecond / 1e6))
             }
-            func rate(_ s: String) -> Double { rows.first { $0.subject == s }?.instructionsPerSecond ?? .nan }
-            print(String(format: "ratio project-full / zydis-full      %.2fx (target >= 2x)", rate("project-full") / rate("zydis-full")))
-            print(String(format: "ratio project-length / zydis-minimal %.2fx (target >= 10x)", rate("project-length") / rate("zydis-minimal")))
-            print(String(format: "ratio project-full / capstone-detail %.2fx", rate("project-full") / rate("capstone-detail")))
-            print(String(format: "ratio project-length / capstone      %.2fx", rate("project-length") / rate("capstone")))
+            func rate(_ s: String) -> Double? { rows.first { $0.subject == s }?.instructionsPerSecond }
+            // A ratio is printed when both of its subjects ran.
+            for (a, b, target) in [("project-full", "zydis-full", " (target >= 2x)"), ("project-length", "zydis-minimal", " (target >= 10x)"),
+                                   ("project-full", "capstone-detail", ""), ("project-length", "capstone", "")] {
+                guard let x = rate(a), let y = rate(b) else { continue }
+                let label = "ratio \(a) / \(b)".padding(toLength: 36, withPad: " ", startingAt: 0)
+                print(label + String(format: " %.2fx", x / y) + target)
+            }
         }
     }
 }
