@@ -42,8 +42,9 @@ final class FastLengthTables: @unchecked Sendable {
     static let rowCount = prefixStates * 3 * 2 * 256
     /// Distinct rows kept at most; a row beyond that takes the full path.
     static let uniqueCapacity = 4096
-    /// Entries of the pair table `flat`.
-    static let flatCount = 256 * 256
+    /// Entries of one pair table, and of `flat` (six tables).
+    static let pairTableSize = 256 * 256
+    static let flatCount = 6 * pairTableSize
     /// Per row: 0 not computed yet, else in bits 0-23 the offset of its distinct row in `rows`
     /// (its index times 256; index 1: all "full path"; stored shifted so the lookup needs no
     /// shift), and in bits 24-31 the row's summary: 0 none; else bit 7 set, bits 0-3 a
@@ -72,6 +73,10 @@ final class FastLengthTables: @unchecked Sendable {
     ///        class k - 4's mask (`pairMasks`) says, by mod = 3 and ModRM.reg; the full path
     ///        decides elsewhere (other lengths, as TEST's immediate after F6/F7, or validity
     ///        that follows ModRM.rm, as XBEGIN's C7 F8).
+    /// `flat` holds six such tables: 0 for the bytes at the start, and for the bytes after one
+    /// first byte, which `prefixContext` names: 1-3 after 66, F3, F2 (their prefix states),
+    /// 4-5 after a REX without and with W (entries for 0F and an opcode only: REX+0F), and
+    /// table 0 again after a segment override (which changes neither length nor validity).
     /// The length needs no second load behind the entry (what the ModRM brings is loaded
     /// beside it, from b2); validity is one mask load and a test, which goes the same way
     /// nearly always in compiled code. A mask is written before any entry names it; entries
@@ -80,6 +85,9 @@ final class FastLengthTables: @unchecked Sendable {
     /// Per ModRM byte: bits 0-3 and 7 as `modrmLength`, and its place in a validity mask,
     /// (mod = 3 ? 8 : 0) + reg, as the one bit 32 + place.
     let modrmInfo: UnsafeMutablePointer<UInt64>
+    /// Per first byte, the pair table for the bytes after it (see `flat`), plus 1; 0: none
+    /// (not a prefix, or LOCK, 67, a REX outside 64-bit mode).
+    let prefixContext: UnsafeMutablePointer<UInt8>
     /// Per pair entry's kind (bits 4-7), the ModRM bytes it answers for (bits 32-47, as in
     /// `modrmInfo`): kinds 1 and 2 every one; 0 and 3 none; 4-15 their class's mask.
     let pairMasks: UnsafeMutablePointer<UInt64>
@@ -120,6 +128,7 @@ final class FastLengthTables: @unchecked Sendable {
         var flat: UnsafeMutablePointer<Atomic<UInt8>>
         var modrmInfo: UnsafeMutablePointer<UInt64>
         var pairMasks: UnsafeMutablePointer<UInt64>
+        var prefixContext: UnsafeMutablePointer<UInt8>
         var modrmLength: UnsafeMutablePointer<UInt8>
     }
 
@@ -127,7 +136,7 @@ final class FastLengthTables: @unchecked Sendable {
         let p = UnsafeMutablePointer<Pointers>.allocate(capacity: all.count)
         let tables = DecoderTables.shared
         for (k, t) in all.enumerated() {
-            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows, flat: t.flat, modrmInfo: t.modrmInfo, pairMasks: t.pairMasks, modrmLength: t.modrmLength))
+            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows, flat: t.flat, modrmInfo: t.modrmInfo, pairMasks: t.pairMasks, prefixContext: t.prefixContext, modrmLength: t.modrmLength))
         }
         return p
     }()
@@ -161,6 +170,13 @@ final class FastLengthTables: @unchecked Sendable {
         pairMasks.initialize(repeating: 0, count: 16)
         pairMasks[1] = 0xFFFF << 32
         pairMasks[2] = 0xFFFF << 32
+        prefixContext = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        prefixContext.initialize(repeating: 0, count: 256)
+        for b in [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65] { prefixContext[b] = 1 }
+        prefixContext[0x66] = 2
+        prefixContext[0xF3] = 3
+        prefixContext[0xF2] = 4
+        if mode == .bits64 { for b in 0x40...0x4F { prefixContext[b] = b < 0x48 ? 5 : 6 } }
         for mask in Self.preferredMasks { _ = classFor(mask) }
     }
 
@@ -297,16 +313,19 @@ final class FastLengthTables: @unchecked Sendable {
                     unique[entries] = index
                 }
             }
-            // The pair table (prefix state 0 only).
+            // The pair tables: table 0 for no prefix, 1-3 after 66, F3, F2 (prefix states 1, 2,
+            // 4), 4-5 after a REX without and with W (their 0F rows only).
             let opcode = row & 255, map = (row >> 8) & 1, rex = (row >> 9) % 3, state = (row >> 9) / 3
-            // Rows of REX and 0F in the one-byte map (all zero) would overwrite formulas, and
-            // REX rows outside 64-bit mode (all zero) the rows of INC/DEC.
-            if state == 0 {
+            let table = state == 0 ? 0 : state == 1 ? 1 : state == 2 ? 2 : state == 4 ? 3 : -1
+            if table >= 0 && (rex == 0 || mode == .bits64) {
+                let t = flat + table * Self.pairTableSize
                 if rex == 0 && map == 0 {
+                    // Rows of REX and 0F in the one-byte map (all zero) would overwrite
+                    // formulas; outside 64-bit mode 40-4F are INC/DEC.
                     if !(opcode == 0x0F || (mode == .bits64 && opcode & 0xF0 == 0x40)) {
-                        for next in 0..<256 { flat[next * 256 + opcode].store(Self.pairEntry(entries[next]), ordering: .releasing) }
+                        for next in 0..<256 { t[next * 256 + opcode].store(Self.pairEntry(entries[next]), ordering: .releasing) }
                     }
-                } else if (rex == 0 || map == 0) && (rex == 0 || mode == .bits64) {
+                } else if rex == 0 || map == 0 || table == 0 {
                     var f: UInt8 = 0
                     if let (entry, mask) = Self.pairFormula(entries, modrmLength: modrmLength) {
                         if let mask {
@@ -315,8 +334,15 @@ final class FastLengthTables: @unchecked Sendable {
                             f = entry
                         }
                     }
-                    let firsts = map == 1 ? [0x0F] : rex == 1 ? Array(0x40...0x47) : Array(0x48...0x4F)
-                    for b0 in firsts { flat[opcode * 256 + b0].store(f, ordering: .releasing) }
+                    if map == 0 {
+                        // After a REX: the opcode is the second byte.
+                        for b0 in rex == 1 ? 0x40...0x47 : 0x48...0x4F { t[opcode * 256 + b0].store(f, ordering: .releasing) }
+                    } else if rex == 0 {
+                        t[opcode * 256 + 0x0F].store(f, ordering: .releasing)
+                    } else {
+                        // REX+0F: after the REX, tables 4-5 hold 0F and the opcode.
+                        flat[(3 + rex) * Self.pairTableSize + opcode * 256 + 0x0F].store(f, ordering: .releasing)
+                    }
                 }
             }
             let word = UInt32(index) << 8 | UInt32(summary) << 24

@@ -19,6 +19,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     @usableFromInline let pairMasks: UnsafeMutablePointer<UInt64>
     /// Per byte: 4 when it is a SIB whose base is 5, else 0 (FastLengthTables.sibBase5).
     @usableFromInline let sibBase5: UnsafeMutablePointer<UInt8>
+    @usableFromInline let prefixContext: UnsafeMutablePointer<UInt8>
     @usableFromInline let modrmLength: UnsafeMutablePointer<UInt8>
     @usableFromInline let prefixClass: UnsafeMutablePointer<UInt8>
     let prefixKind: UnsafeMutablePointer<UInt8>
@@ -39,6 +40,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         modrmInfo = t.modrmInfo
         pairMasks = t.pairMasks
         sibBase5 = FastLengthTables.sibBase5
+        prefixContext = t.prefixContext
         modrmLength = t.modrmLength
         prefixClass = FastLengthTables.prefixClass
         prefixKind = FastLengthTables.prefixKind
@@ -71,9 +73,26 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     func shortcut(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
         guard count >= 15 else { return 0 }
         let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+        let n = pairAnswer(flat, w)
+        if n != 0 { return n }
+        // One prefix (66, F3, F2, a segment) or a REX before 0F: the pair table for the bytes
+        // after it.
+        let context = Int(prefixContext[Int(truncatingIfNeeded: w & 0xFF)])
+        if context != 0 {
+            let n = pairAnswer(flat + (context &- 1) &<< 16, w &>> 8)  // FastLengthTables.pairTableSize
+            if n > 0 && n < 15 { return n &+ 1 }
+            if n < 0 { return n }
+        }
+        return rowsShortcut(p)
+    }
+
+    /// One pair table's answer for the bytes in `w` (see FastLengthTables.flat): the length,
+    /// minus the invalid reason, or 0 when the table has none.
+    @inlinable @inline(__always)
+    func pairAnswer(_ table: UnsafeMutablePointer<Atomic<UInt8>>, _ w: UInt64) -> Int {
         let b2 = Int(truncatingIfNeeded: (w &>> 16) & 0xFF)
         let b3 = Int(truncatingIfNeeded: (w &>> 24) & 0xFF)
-        let e = Int(flat[Int(truncatingIfNeeded: w & 0xFFFF)].load(ordering: .acquiring))
+        let e = Int(table[Int(truncatingIfNeeded: w & 0xFFFF)].load(ordering: .acquiring))
         let info = modrmInfo[b2]
         // Tables and sign bits, not comparisons: the compiler turns `?:` here into branches,
         // and whether an entry is a formula follows REX, which mispredicts.
@@ -89,7 +108,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         } else if e & 0xF0 == 0x30 {
             return 0 &- (e & 0x0F)
         }
-        return rowsShortcut(p)
+        return 0
     }
 
     /// The shortcut's second stage, from the rows (see `shortcut`).

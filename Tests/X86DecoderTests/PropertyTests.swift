@@ -1,5 +1,5 @@
 import Testing
-import X86Decoder
+@testable import X86Decoder
 
 /// Properties that must hold for any bytes: checked on seeded random buffers.
 @Suite struct PropertyTests {
@@ -109,18 +109,48 @@ func hex(_ bytes: [UInt8]) -> String {
         leads += [[0x66], [0xF3, 0x0F], [0xF2, 0x0F], [0x66, 0x0F], [0x2E, 0x66, 0x0F], [0x64], [0x66, 0x2E], [0xF3]]
         if mode == .bits64 { leads += [[0x66, 0x48], [0xF3, 0x48, 0x0F], [0x66, 0x41, 0x0F], [0x65, 0x48]] }
         var mismatches = 0
-        for lead in leads {
-            for opcode in 0..<256 {
-                for modrm in stride(from: 0, to: 256, by: 7) {
-                    for sib in [0x00, 0x05, 0x25] {
-                        var bytes = lead + [UInt8(opcode), UInt8(modrm), UInt8(sib)]
-                        bytes += [UInt8](repeating: 0x11, count: 15 - bytes.count)
-                        Self.compare(decoder, bytes, &mismatches)
+        // Twice: the first pass fills the rows and pair tables as it meets them (answers come
+        // from the core or the rows), the second answers from the filled tables.
+        for _ in 0..<2 {
+            for lead in leads {
+                for opcode in 0..<256 {
+                    for modrm in stride(from: 0, to: 256, by: 7) {
+                        for sib in [0x00, 0x05, 0x25] {
+                            var bytes = lead + [UInt8(opcode), UInt8(modrm), UInt8(sib)]
+                            bytes += [UInt8](repeating: 0x11, count: 15 - bytes.count)
+                            Self.compare(decoder, bytes, &mismatches)
+                        }
                     }
                 }
             }
         }
         #expect(mismatches == 0)
+    }
+
+    /// The pair tables' formula classes: every preferred mask is one the 64-bit maps use after
+    /// a REX or 0F (a mask no row has would hold a class for nothing), and rows whose mask
+    /// has a class get a formula entry.
+    @Test func preferredMasksAreUsed() {
+        let t = FastLengthTables.shared(mode: .bits64, vendor: .intel)
+        var used = Set<UInt16>()
+        for (rex, map) in [(1, 0), (2, 0), (0, 1)] {
+            for opcode in 0..<256 {
+                let entries = FastLengthTables.compute((rex * 2 + map) * 256 + opcode, mode: .bits64, vendor: .intel)
+                if let mask = FastLengthTables.pairFormula(entries, modrmLength: t.modrmLength)?.mask { used.insert(mask) }
+            }
+        }
+        for mask in FastLengthTables.preferredMasks {
+            #expect(used.contains(mask), "preferred mask \(String(mask, radix: 16)) is not used by any row")
+        }
+        // 48 8D (LEA: mod != 3 only) and 48 C7 (/0 only) are formulas once their rows are filled.
+        let decoder = X86Decoder(mode: .bits64)
+        for bytes: [UInt8] in [[0x48, 0x8D, 0x44, 0x24, 0x08], [0x48, 0xC7, 0x00, 1, 0, 0, 0]] {
+            let padded = bytes + [UInt8](repeating: 0x90, count: 15 - bytes.count)
+            _ = decoder.length(of: padded)
+            let e = t.flat[Int(bytes[1]) << 8 | Int(bytes[0])].load(ordering: .acquiring)
+            #expect(e >= 0x40, "48 \(String(bytes[1], radix: 16)) has pair entry \(e)")
+            #expect(decoder.length(of: padded) == decoder.probe(padded).result)
+        }
     }
 
     /// The shortcut reads the bytes after the prefixes as one word and tests both places a 0F
