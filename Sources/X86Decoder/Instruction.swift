@@ -119,15 +119,18 @@ public struct Instruction: Sendable {
 
 /// Result of the cheap length path: a length (1…15) or the reason the bytes are invalid.
 public struct LengthResult: Hashable, Sendable {
-    @usableFromInline let raw: Int8
+    /// The length (> 0) or minus the reason's raw value. A full word, not a byte: the length
+    /// path's answer goes through without a truncation and a widening, which a linear sweep
+    /// would wait on at every instruction.
+    @usableFromInline let raw: Int
 
-    @inlinable init(length: Int) { raw = Int8(truncatingIfNeeded: length) }
-    @inlinable init(invalid: InvalidReason) { raw = -Int8(bitPattern: invalid.rawValue) }
+    @inlinable init(length: Int) { raw = length }
+    @inlinable init(invalid: InvalidReason) { raw = -Int(invalid.rawValue) }
     /// From the length shortcut's answer: the length (> 0) or minus the reason's raw value.
-    @inlinable init(shortcut: Int) { raw = Int8(truncatingIfNeeded: shortcut) }
+    @inlinable init(shortcut: Int) { raw = shortcut }
 
     /// The length in bytes, or nil when invalid.
-    @inlinable public var length: Int? { raw > 0 ? Int(raw) : nil }
+    @inlinable public var length: Int? { raw > 0 ? raw : nil }
     @inlinable public var isValid: Bool { raw > 0 }
     public var invalidReason: InvalidReason? { raw < 0 ? InvalidReason(rawValue: UInt8(-raw)) : nil }
 }

@@ -72,27 +72,29 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     @inlinable @inline(__always)
     func shortcut(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
         guard count >= 15 else { return 0 }
-        let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
-        let n = pairAnswer(flat, w)
+        let n = pairAnswer(flat, p)
         if n != 0 { return n }
         // One prefix (66, F3, F2, a segment) or a REX before 0F: the pair table for the bytes
         // after it.
-        let context = Int(prefixContext[Int(truncatingIfNeeded: w & 0xFF)])
+        let context = Int(prefixContext[Int(p[0])])
         if context != 0 {
-            let n = pairAnswer(flat + (context &- 1) &<< 16, w &>> 8)  // FastLengthTables.pairTableSize
+            let n = pairAnswer(flat + (context &- 1) &<< 16, p + 1)  // FastLengthTables.pairTableSize
             if n > 0 && n < 15 { return n &+ 1 }
             if n < 0 { return n }
         }
         return rowsShortcut(p)
     }
 
-    /// One pair table's answer for the bytes in `w` (see FastLengthTables.flat): the length,
+    /// One pair table's answer for the bytes at `p` (see FastLengthTables.flat): the length,
     /// minus the invalid reason, or 0 when the table has none.
     @inlinable @inline(__always)
-    func pairAnswer(_ table: UnsafeMutablePointer<Atomic<UInt8>>, _ w: UInt64) -> Int {
-        let b2 = Int(truncatingIfNeeded: (w &>> 16) & 0xFF)
-        let b3 = Int(truncatingIfNeeded: (w &>> 24) & 0xFF)
-        let e = Int(table[Int(truncatingIfNeeded: w & 0xFFFF)].load(ordering: .acquiring))
+    func pairAnswer(_ table: UnsafeMutablePointer<Atomic<UInt8>>, _ p: UnsafePointer<UInt8>) -> Int {
+        // Each byte is loaded by itself, not taken out of one word: a load is as quick as
+        // the load plus the shift, and the key is on the chain from one instruction to the next.
+        let b2 = Int(p[2])
+        let b3 = Int(p[3])
+        let key = Int(UnsafeRawPointer(p).loadUnaligned(as: UInt16.self))
+        let e = Int(table[key].load(ordering: .acquiring))
         let info = modrmInfo[b2]
         // Tables and sign bits, not comparisons: the compiler turns `?:` here into branches,
         // and whether an entry is a formula follows REX, which mispredicts.
