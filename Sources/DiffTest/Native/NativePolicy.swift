@@ -133,7 +133,8 @@ func fopenText(_ path: String) -> String? {
     defer { fclose(f) }
     var buffer = [CChar](repeating: 0, count: 256)
     guard fgets(&buffer, 256, f) != nil else { return nil }
-    return String(cString: buffer)
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 #if canImport(Glibc)
