@@ -153,6 +153,30 @@ func hex(_ bytes: [UInt8]) -> String {
         }
     }
 
+    /// Two threads filling and reading the same tables at once (rows, pair entries, class
+    /// masks are written under a lock while the other thread reads them) both get the core's
+    /// answer for every buffer. Each thread walks its own buffers, mostly the same rows.
+    @Test func concurrentFillsAgreeWithTheCore() async {
+        let results = await withTaskGroup(of: Int.self) { group in
+            for t in 0..<2 {
+                group.addTask {
+                    var rng = PropertyTests.Rng(state: 777 &+ UInt64(t))
+                    let decoder = X86Decoder(mode: .bits32, vendor: .amd)
+                    var mismatches = 0
+                    for _ in 0..<30_000 {
+                        let bytes = rng.buffer()
+                        if decoder.length(of: bytes) != decoder.probe(bytes).result { mismatches += 1 }
+                    }
+                    return mismatches
+                }
+            }
+            var total = 0
+            for await m in group { total += m }
+            return total
+        }
+        #expect(results == 0)
+    }
+
     /// The shortcut reads the bytes after the prefixes as one word and tests both places a 0F
     /// escape can be before it knows whether a REX came first: a 0F right after a plain
     /// opcode, or after a REX's opcode, is an operand byte, never an escape.
