@@ -34,7 +34,7 @@ import Musl
 /// one whose bytes do not matter), or the answer is a constant plus what the ModRM byte
 /// brings in the mode's addressing (SIB, displacement: `modrmLength`). Such a row's index
 /// word carries that summary (bits 24-31), and the lookup skips the row's load.
-final class FastLengthTables: @unchecked Sendable {
+@usableFromInline final class FastLengthTables: @unchecked Sendable {
     /// Prefix states: bit 0 66, bits 1-2 rep (0 none, 1 F3, 2 F2).
     static let prefixStates = 6
     /// Rows: ((state * 3 + rex) * 2 + map) * 256 + opcode; rex 0 none, 1 REX without W,
@@ -118,8 +118,11 @@ final class FastLengthTables: @unchecked Sendable {
 
     /// What `X86Decoder.init` copies: raw pointers only, so making a decoder takes no lock and
     /// touches no reference count (two threads making decoders per case would otherwise fight
-    /// over the shared objects' counts).
-    struct Pointers {
+    /// over the shared objects' counts), and one entry holds them all: a decoder made from its
+    /// entry reads no lazily initialized static (each read is a `swift_once` call).
+    @usableFromInline struct Pointers {
+        var mode: Mode
+        var vendor: Vendor
         var nodes: UnsafeMutablePointer<UInt32>
         var forms: UnsafeMutablePointer<UInt64>
         var operands: UnsafeMutablePointer<UInt64>
@@ -130,13 +133,17 @@ final class FastLengthTables: @unchecked Sendable {
         var pairMasks: UnsafeMutablePointer<UInt64>
         var prefixContext: UnsafeMutablePointer<UInt8>
         var modrmLength: UnsafeMutablePointer<UInt8>
+        var prefixClass: UnsafeMutablePointer<UInt8>
+        var prefixKind: UnsafeMutablePointer<UInt8>
+        var sibBase5: UnsafeMutablePointer<UInt8>
     }
 
     nonisolated(unsafe) static let pointers: UnsafeMutablePointer<Pointers> = {
         let p = UnsafeMutablePointer<Pointers>.allocate(capacity: all.count)
         let tables = DecoderTables.shared
         for (k, t) in all.enumerated() {
-            (p + k).initialize(to: Pointers(nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows, flat: t.flat, modrmInfo: t.modrmInfo, pairMasks: t.pairMasks, prefixContext: t.prefixContext, modrmLength: t.modrmLength))
+            (p + k).initialize(to: Pointers(mode: t.mode, vendor: t.vendor, nodes: tables.nodes, forms: tables.forms, operands: tables.operands, fastIndex: t.rowIndex, fastRows: t.rows, flat: t.flat, modrmInfo: t.modrmInfo, pairMasks: t.pairMasks, prefixContext: t.prefixContext, modrmLength: t.modrmLength,
+                                            prefixClass: prefixClass, prefixKind: prefixKind, sibBase5: sibBase5))
         }
         return p
     }()

@@ -7,6 +7,7 @@ import Synchronization
 public struct X86Decoder: @unchecked Sendable {  // the table pointers are immutable, process-lifetime data
     public let mode: Mode
     public let vendor: Vendor
+    @usableFromInline let entry: UnsafeMutablePointer<FastLengthTables.Pointers>
     let nodes: UnsafeMutablePointer<UInt32>
     let forms: UnsafeMutablePointer<UInt64>
     let formOperands: UnsafeMutablePointer<UInt64>
@@ -28,9 +29,16 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     @usableFromInline let rexLimit: Int
 
     public init(mode: Mode = .bits64, vendor: Vendor = .intel) {
-        let t = FastLengthTables.pointers[FastLengthTables.key(mode, vendor)]
-        self.mode = mode
-        self.vendor = vendor
+        self.init(entry: FastLengthTables.pointers + FastLengthTables.key(mode, vendor))
+    }
+
+    /// A decoder from its tables' entry (`FastLengthTables.pointers`), which it keeps: the
+    /// length path's calls out make their decoder from it.
+    @usableFromInline init(entry: UnsafeMutablePointer<FastLengthTables.Pointers>) {
+        let t = entry.pointee
+        self.entry = entry
+        mode = t.mode
+        vendor = t.vendor
         nodes = t.nodes
         forms = t.forms
         formOperands = t.operands
@@ -39,11 +47,11 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         flat = t.flat
         modrmInfo = t.modrmInfo
         pairMasks = t.pairMasks
-        sibBase5 = FastLengthTables.sibBase5
+        sibBase5 = t.sibBase5
         prefixContext = t.prefixContext
         modrmLength = t.modrmLength
-        prefixClass = FastLengthTables.prefixClass
-        prefixKind = FastLengthTables.prefixKind
+        prefixClass = t.prefixClass
+        prefixKind = t.prefixKind
         rexLimit = mode == .bits64 ? 16 : 0
     }
 
@@ -55,7 +63,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         let p = base.assumingMemoryBound(to: UInt8.self)
         let s = shortcut(p, bytes.count)
         if s != 0 { return LengthResult(shortcut: s) }
-        return Self.slowLength(p, bytes.count, mode: mode, vendor: vendor)
+        return Self.slowLength(p, bytes.count, entry)
     }
 
     /// The length shortcut (FastLengthTables): the length (> 0), minus the invalid reason's raw
@@ -143,7 +151,7 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
         let rex = isRex &+ (isRex & (b0 &>> 3))
         let row = (state &* 6 &+ rex &* 2 &+ map) &<< 8 | opcode
         var word = Int(fastIndex[row].load(ordering: .acquiring))
-        if word == 0 { word = Self.fillFastRow(row, mode: mode, vendor: vendor) }
+        if word == 0 { word = Self.fillFastRow(row, entry) }
         let summary = word &>> 24
         if summary != 0 {
             // No row load: c, plus the ModRM's bytes when the row says so.
@@ -170,15 +178,15 @@ public struct X86Decoder: @unchecked Sendable {  // the table pointers are immut
     // passes the decoder (a dozen words) by address, and the compiler then copies it into a
     // fresh stack slot on every call of the caller's loop.
     @usableFromInline @inline(never)
-    static func fillFastRow(_ row: Int, mode: Mode, vendor: Vendor) -> Int {
-        FastLengthTables.shared(mode: mode, vendor: vendor).fill(row)
+    static func fillFastRow(_ row: Int, _ entry: UnsafeMutablePointer<FastLengthTables.Pointers>) -> Int {
+        FastLengthTables.shared(mode: entry.pointee.mode, vendor: entry.pointee.vendor).fill(row)
     }
 
     @usableFromInline @inline(never)
-    static func slowLength(_ p: UnsafePointer<UInt8>, _ count: Int, mode: Mode, vendor: Vendor) -> LengthResult {
+    static func slowLength(_ p: UnsafePointer<UInt8>, _ count: Int, _ entry: UnsafeMutablePointer<FastLengthTables.Pointers>) -> LengthResult {
         var raw = RawDecode()
         do {
-            try X86Decoder(mode: mode, vendor: vendor).core(p, count, &raw)
+            try X86Decoder(entry: entry).core(p, count, &raw)
             return LengthResult(length: raw.length)
         } catch {
             return LengthResult(invalid: error)
