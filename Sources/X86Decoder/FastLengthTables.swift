@@ -4,11 +4,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A shortcut for the length path, derived from the decode tree (never written by hand).
 ///
@@ -179,10 +174,11 @@ import Musl
         pairMasks[2] = 0xFFFF << 32
         prefixContext = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         prefixContext.initialize(repeating: 0, count: 256)
-        for b in [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65] { prefixContext[b] = 1 }
-        prefixContext[0x66] = 2
-        prefixContext[0xF3] = 3
-        prefixContext[0xF2] = 4
+        // A legacy prefix the shortcut handles (segments, 66, F3, F2): the table of the state
+        // it sets on its own.
+        for b in 0..<256 where Self.prefixClass[b] & 0xC0 == 0x80 {
+            prefixContext[b] = UInt8(Self.pairTable(state: Int(Self.prefixClass[b] & 7))! + 1)
+        }
         if mode == .bits64 { for b in 0x40...0x4F { prefixContext[b] = b < 0x48 ? 5 : 6 } }
         for mask in Self.preferredMasks { _ = classFor(mask) }
     }
@@ -320,51 +316,68 @@ import Musl
                     unique[entries] = index
                 }
             }
-            // The pair tables: table 0 for no prefix, 1-3 after 66, F3, F2 (prefix states 1, 2,
-            // 4), 4-5 after a REX without and with W (their 0F rows only).
-            let opcode = row & 255, map = (row >> 8) & 1, rex = (row >> 9) % 3, state = (row >> 9) / 3
-            let table = state == 0 ? 0 : state == 1 ? 1 : state == 2 ? 2 : state == 4 ? 3 : -1
-            if table >= 0 && (rex == 0 || mode == .bits64) {
-                let t = flat + table * Self.pairTableSize
-                if rex == 0 && map == 0 {
-                    // Rows of REX and 0F in the one-byte map (all zero) would overwrite
-                    // formulas; outside 64-bit mode 40-4F are INC/DEC.
-                    if !(opcode == 0x0F || (mode == .bits64 && opcode & 0xF0 == 0x40)) {
-                        for next in 0..<256 { t[next * 256 + opcode].store(Self.pairEntry(entries[next]), ordering: .releasing) }
-                    }
-                } else if rex == 0 || map == 0 || table == 0 {
-                    var f: UInt8 = 0
-                    if let (entry, mask) = Self.pairFormula(entries, modrmLength: modrmLength) {
-                        if let mask {
-                            if let k = classFor(mask) { f = UInt8(k) << 4 | entry }
-                        } else {
-                            f = entry
-                        }
-                    }
-                    if map == 0 {
-                        // After a REX: the opcode is the second byte.
-                        for b0 in rex == 1 ? 0x40...0x47 : 0x48...0x4F { t[opcode * 256 + b0].store(f, ordering: .releasing) }
-                    } else if rex == 0 {
-                        t[opcode * 256 + 0x0F].store(f, ordering: .releasing)
-                    } else {
-                        // REX+0F: after the REX, tables 4-5 hold 0F and the opcode.
-                        flat[(3 + rex) * Self.pairTableSize + opcode * 256 + 0x0F].store(f, ordering: .releasing)
-                    }
-                }
-            }
+            writePairEntries(row, entries)
             let word = UInt32(index) << 8 | UInt32(summary) << 24
             rowIndex[row].store(word, ordering: .releasing)
             return Int(word)
         }
     }
 
+    /// Writes what `row`'s entries give the pair tables (see `flat`): exact entries for a
+    /// row of the one-byte map, a formula for an opcode after a REX or 0F. Under fillLock.
+    private func writePairEntries(_ row: Int, _ entries: [UInt8]) {
+        let (state, rex, map, opcode) = Self.fields(ofRow: row)
+        guard let table = Self.pairTable(state: state), rex == 0 || mode == .bits64 else { return }
+        let t = flat + table * Self.pairTableSize
+        if rex == 0 && map == 0 {
+            // The rows of prefixes and escapes are all zero; those of REX and 0F would
+            // overwrite formulas.
+            guard !Self.isPrefixOrEscape(UInt8(opcode), mode: mode) else { return }
+            for next in 0..<256 { t[next * 256 + opcode].store(Self.pairEntry(entries[next]), ordering: .releasing) }
+            return
+        }
+        // After a REX in prefix states other than 0, only the one-byte map has entries.
+        guard rex == 0 || map == 0 || table == 0 else { return }
+        var f: UInt8 = 0
+        if let (entry, mask) = Self.pairFormula(entries, modrmLength: modrmLength) {
+            if let mask {
+                if let k = classFor(mask) { f = UInt8(k) << 4 | entry }
+            } else {
+                f = entry
+            }
+        }
+        if map == 0 {
+            // After a REX: the opcode is the second byte.
+            for b0 in rex == 1 ? 0x40...0x47 : 0x48...0x4F { t[opcode * 256 + b0].store(f, ordering: .releasing) }
+        } else if rex == 0 {
+            t[opcode * 256 + 0x0F].store(f, ordering: .releasing)
+        } else {
+            // REX+0F: after the REX, tables 4-5 hold 0F and the opcode.
+            flat[(3 + rex) * Self.pairTableSize + opcode * 256 + 0x0F].store(f, ordering: .releasing)
+        }
+    }
+
+    /// What a row number stands for (see `rowCount`).
+    static func fields(ofRow row: Int) -> (state: Int, rex: Int, map: Int, opcode: Int) {
+        ((row >> 9) / 3, (row >> 9) % 3, (row >> 8) & 1, row & 255)
+    }
+
+    /// The pair table (see `flat`) that holds the bytes after the legacy prefixes of prefix
+    /// state `state`: 0 none, 1 66, 2 F3, 3 F2; nil for the others (66 with F3 or F2).
+    static func pairTable(state: Int) -> Int? {
+        switch state {
+        case 0: 0
+        case 1: 1
+        case 2: 2
+        case 4: 3
+        default: nil
+        }
+    }
+
     /// The 256 entries of `row`.
     static func compute(_ row: Int, mode: Mode, vendor: Vendor) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 256)
-        let opcode = row & 255
-        let map = (row >> 8) & 1
-        let rex = (row >> 9) % 3
-        let state = (row >> 9) / 3
+        let (state, rex, map, opcode) = fields(ofRow: row)
         if (map == 0 && isPrefixOrEscape(UInt8(opcode), mode: mode))
             || (map == 1 && (opcode == 0x0F || opcode == 0x38 || opcode == 0x3A))
             || (rex != 0 && mode != .bits64)

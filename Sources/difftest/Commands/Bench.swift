@@ -56,7 +56,7 @@ struct BenchDecode: ParsableCommand {
         if randomMiB <= 0 || textMiB <= 0 { throw ValidationError("workload sizes must be positive") }
         if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
         for s in subjectList where !(DecodeBenchmark.subjects + DecodeBenchmark.extraSubjects).contains(s) {
-            throw ValidationError("unknown subject '\(s)' (known: \(DecodeBenchmark.subjects.joined(separator: ", ")))")
+            throw ValidationError("unknown subject '\(s)' (known: \((DecodeBenchmark.subjects + DecodeBenchmark.extraSubjects).joined(separator: ", ")))")
         }
         if subjectList.isEmpty { throw ValidationError("--subjects is empty") }
         for w in workloadList where w != "random" && w != "text" {
