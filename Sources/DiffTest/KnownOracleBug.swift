@@ -37,7 +37,8 @@ public struct KnownOracleBug: Sendable, CustomStringConvertible {
     /// (bytes, mode, vendor, this oracle's answer, the other oracles' answers by name, field)
     /// -> true when this bug explains the difference in `field` (a FieldDifference name).
     public typealias Matcher = @Sendable (_ bytes: [UInt8], _ mode: Mode, _ vendor: Vendor, _ answer: DecodeAnswer,
-                                          _ others: [String: DecodeAnswer], _ field: String) -> Bool
+                                          _ others: [String: DecodeAnswer], _ field: String,
+                                          _ scan: PrefixScan) -> Bool
 
     /// Stable id: `<oracle>-<what>` (`capstone-lock-nonlockable`).
     public var id: String
@@ -63,7 +64,7 @@ public struct KnownOracleBug: Sendable, CustomStringConvertible {
 }
 
 /// The instruction's prefixes and opcode position as the CPU reads them, for matchers.
-struct PrefixScan {
+public struct PrefixScan: Sendable {
     let bytes: [UInt8]
     let mode: Mode
     /// Legacy prefixes in order (F0 F2 F3 2E 36 3E 26 64 65 66 67).

@@ -14,8 +14,8 @@ extension KnownOracleBugs {
             oracleSays: "lock add eax, dword ptr [rbp + 8] (4 bytes)", truth: "#UD: LOCK with a register destination",
             evidence: "Zydis: invalid (illegal-lock). CPU: #UD. Manual: LOCK is legal only on RMW forms with a memory destination.",
             field: "valid", control: .init("f0014508", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                field == "valid" && answer.valid && PrefixScan(bytes, mode).has(0xF0)
+            matches: { bytes, mode, _, answer, others, field, p in
+                field == "valid" && answer.valid && p.has(0xF0)
                     && others.rejected(for: ["illegal-lock", "lock-not-allowed"])
             }),
         KnownOracleBug(
@@ -24,8 +24,7 @@ extension KnownOracleBugs {
             oracleSays: "mov cs, word ptr [rdx] (2 bytes)", truth: "#UD: MOV cannot load CS",
             evidence: "Zydis: invalid (bad-register). CPU: #UD. 8e 1a (mov ds) executes and Capstone agrees.",
             field: "valid", control: .init("8e1a", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && answer.valid && p.at(0) == 0x8E && p.modrm(at: 1)?.reg == 1
                     && others.rejected(for: ["bad-register", "reserved-register"])
             }),
@@ -35,8 +34,7 @@ extension KnownOracleBugs {
             oracleSays: "mov rax, cr1 (3 bytes); also cr5-cr7, cr9-cr15", truth: "#UD: only CR0, CR2, CR3, CR4, CR8 exist",
             evidence: "Zydis: invalid (bad-register) for cr1/5/7/9; valid for cr0/2/4/8. CPU: 0f 20 c8 and 0f 22 c8 #UD (cr0 gives #GP at CPL3).",
             field: "valid", control: .init("0f20c0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard field == "valid", answer.valid, p.at(0) == 0x0F, p.at(1) == 0x20 || p.at(1) == 0x22,
                       let m = p.modrm(at: 2) else { return false }
                 let cr = Int(m.reg) + (p.rexR ? 8 : 0)
@@ -49,8 +47,7 @@ extension KnownOracleBugs {
             oracleSays: "vcvtss2usi r9, xmm13 (6 bytes): R' dropped, W ignored", truth: "#UD: only 16 general-purpose registers exist, EVEX.R' must be 1 (stored inverted)",
             evidence: "Zydis: invalid (bad-register). CPU (Zen 4): 62 41 7e 08 79 cd #UD after 6 bytes, while 62 71 7e 08 79 cd (R̄' = 1) runs as vcvtss2usi r9d, xmm5.",
             field: "valid", control: .init("62717e0879cd", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", answer.valid, let e = p.evex, e.p0 & 0x10 == 0, others.rejected(for: ["bad-register", "reserved-register"])
                 else { return false }
                 if let r = answer.operands.first?.register, !r.hasPrefix("xmm"), !r.hasPrefix("ymm"), !r.hasPrefix("zmm"), !r.hasPrefix("k") {
@@ -70,8 +67,7 @@ extension KnownOracleBugs {
             oracleSays: "mov rax, dr8 (4 bytes)", truth: "#UD: REX.R with MOV DR",
             evidence: "Zydis: invalid (bad-register). CPU: 44 0f 21 c0 #UD, while 0f 21 c0 (dr0) is #GP at CPL3.",
             field: "valid", control: .init("0f21c0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && answer.valid && p.rexR && p.at(0) == 0x0F && (p.at(1) == 0x21 || p.at(1) == 0x23)
                     && others.rejected(for: ["bad-register", "reserved-register"])
             }),
@@ -82,8 +78,7 @@ extension KnownOracleBugs {
             truth: "#UD: a legacy 66/F2/F3/LOCK or REX before VEX/EVEX",
             evidence: "Zydis: invalid (illegal-legacy-prefix); 67 and segment prefixes before VEX are accepted by both. CPU: #UD.",
             field: "valid", control: .init("67c5f9fec0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && answer.valid && (p.startsVexOrEvex || p.startsXop) && (p.has(0x66) || p.has(0xF2) || p.has(0xF3))
                     && others.rejected(for: ["illegal-legacy-prefix", "prefix-before-vex"])
             }),
@@ -95,8 +90,7 @@ extension KnownOracleBugs {
             truth: "#UD: F2 0F 66 is no instruction (NP 0F 66 is PCMPGTD mm, 66 0F 66 PCMPGTD xmm)",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): f2 0f 66 c7, f3 0f 61 ff, 66 0f 77, 66 0f 53 87 …, f2 0f 13 ba …, f3 41 0f 29 00, f3 36 0f 54 75 2f, f2 26 0f c3 55 c4, f3 0f c4 8b …, f3 0f 37, f3 0f 79 12 and 40 more all #UD. The matcher checks that the bytes without their 66/F2/F3 are Capstone's instruction for the project decoder.",
             field: "valid", control: .init("660f66c7", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", answer.valid, p.at(0) == 0x0F, !p.startsVexOrEvex, others.rejected,
                       others.rejected(for: ["bad-mandatory-prefix", "decoding-error"]) else { return false }
                 // A LOCK goes too (f0 47 f2 0f ec: Capstone ignores it as well, see capstone-lock-nonlockable).
@@ -118,8 +112,7 @@ extension KnownOracleBugs {
             truth: "Intel: #UD (bnd4-bnd7 do not exist; BNDLDX/BNDSTX reject RIP-relative MIB; 16-bit addressing is #UD). AMD: hint NOP, as Capstone says",
             evidence: "Zydis (Intel): invalid (bad-register, decoding-error). SDM BNDLDX/BNDMK/BNDCL: #UD if the bound register is BND4-BND7, if 67H is not used and CS.D=0, if RIP-relative (BNDLDX/BNDSTX/BNDMK). For vendor amd the project agrees with Capstone (Zen 4 executes 0f 1a 7f 9e cb as a NOP).",
             field: "valid", control: .init("0f1a20", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard vendor == .intel, answer.valid, answer.mnemonic == "nop", p.at(0) == 0x0F, p.at(1) == 0x1A || p.at(1) == 0x1B,
                       p.modrm(at: 2).map({ $0.mod != 3 }) == true else { return false }
                 if field == "valid" { return others.rejected }
@@ -132,8 +125,7 @@ extension KnownOracleBugs {
             oracleSays: "swapgs (3 bytes) in 16- and 32-bit mode", truth: "#UD: SWAPGS is valid only in 64-bit mode (SDM: #UD if not in 64-bit mode)",
             evidence: "Zydis: invalid (decoding-error) in 16/32-bit mode, swapgs in 64-bit mode. CPU: cannot run 32-bit code here (0f 01 f8 in 64-bit mode: #GP at CPL3).",
             field: "valid", control: .init("0f01f8", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && mode != .bits64 && answer.valid && p.at(0) == 0x0F && p.at(1) == 0x01 && p.at(2) == 0xF8
                     && others.rejected
             }),
@@ -148,8 +140,7 @@ extension KnownOracleBugs {
             truth: "mov es, word ptr [rsi]: REX.R is ignored for Sreg",
             evidence: "Zydis: mov es, word ptr [rsi], 3 bytes. CPU: executes, 3 bytes.",
             field: "valid", control: .init("488e06", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && !answer.valid && p.rexR && (p.at(0) == 0x8C || p.at(0) == 0x8E) && others.accepted
             }),
         KnownOracleBug(
@@ -159,8 +150,7 @@ extension KnownOracleBugs {
             truth: "nop edx, edi (reserved-NOP, 3 bytes)",
             evidence: "Zydis: nop edx, edi. CPU: 0f 18 c0, 0f 1a c0, 0f 1d c0, 0f 1e c0, 0f 1f c0 execute, 3 bytes.",
             field: "valid", control: .init("0f19c0", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", !answer.valid, p.at(0) == 0x0F, let op = p.at(1), let m = p.modrm(at: 2), m.mod == 3 else { return false }
                 guard (op == 0x18 && m.reg < 4) || (0x1A...0x1F).contains(op) else { return false }
                 // For AMD Zydis decodes 0f 1a/1b as MPX and may reject them (zydis-mpx-on-amd).
@@ -172,8 +162,7 @@ extension KnownOracleBugs {
             oracleSays: "invalid (0f ae e9-ef, f1-f7, f9-ff)", truth: "mfence: the rm bits are ignored",
             evidence: "Zydis: mfence. CPU: 0f ae e9, 0f ae f7, 0f ae ff execute, 3 bytes.",
             field: "valid", control: .init("0faef0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard field == "valid", !answer.valid, p.lastRep == nil, !p.has(0x66), p.at(0) == 0x0F, p.at(1) == 0xAE,
                       let m = p.modrm(at: 2) else { return false }
                 return m.mod == 3 && m.reg >= 5 && m.rm != 0 && others.accepted
@@ -184,8 +173,7 @@ extension KnownOracleBugs {
             oracleSays: "invalid (0f 0d 08, prefetchw, is accepted)", truth: "prefetch byte ptr [rax] (AMD PREFETCH; /2-/7 alias it)",
             evidence: "Zydis: prefetch byte ptr [rax]. CPU: 0f 0d 00 and 0f 0d 08 execute, 3 bytes.",
             field: "valid", control: .init("0f0d08", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && !answer.valid && p.at(0) == 0x0F && p.at(1) == 0x0D
                     && p.modrm(at: 2).map { $0.mod != 3 && $0.reg != 1 } == true && others.accepted
             }),
@@ -195,8 +183,7 @@ extension KnownOracleBugs {
             oracleSays: "invalid (every 0f 0d with mod=11)", truth: "Intel: nop ecx (reserved-NOP, 3 bytes); AMD: #UD, as Capstone says",
             evidence: "Zydis: nop ecx, eax, 3 bytes. XED (Intel's decoder) has the form NOP_GPRv_GPRv_0F0D. CPU (Zen 4, AMD): 0f 0d c1 #UD, so for vendor amd the project agrees with Capstone.",
             field: "valid", control: .init("0f0dc1", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 return vendor == .intel && field == "valid" && !answer.valid && p.at(0) == 0x0F && p.at(1) == 0x0D
                     && p.modrm(at: 2)?.mod == 3 && others.accepted
             }),
@@ -206,8 +193,7 @@ extension KnownOracleBugs {
             oracleSays: "invalid for 66/F2/F3/segment/REX 0f ff …; 0f ff alone is ud0", truth: "ud0 with the prefix: Intel 66 0f ff c0 is 4 bytes, AMD 3",
             evidence: "Zydis: ud0, 4 bytes. CPU (Zen 4): 64 0f ff de and 45 0f ff 0c e7 #UD with 3 bytes mapped (the prefix is consumed, 0f ff is UD0).",
             field: "valid", control: .init("0fffc0", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", !answer.valid, p.opcode > 0, p.at(0) == 0x0F, p.at(1) == 0xFF else { return false }
                 // For AMD Zydis may reject it for the ModRM it wrongly wants (zydis-ud0-modrm-amd).
                 return others.accepted || (vendor == .amd && others["project"]?.mnemonic == "ud0"
@@ -219,8 +205,7 @@ extension KnownOracleBugs {
             oracleSays: "invalid (66 f2/f3 a0-a3); f3 66 a1 and f3 a1 are accepted", truth: "mov ax, word ptr [0x278a4f64ae35d7c6f3d4]: F3 is ignored, 11 bytes",
             evidence: "Zydis: mov ax, word ptr [...], 11 bytes. CPU (Zen 4): 66 f3 a1 … and 66 f2 a3 … fetch 11 bytes and fault on the data address.",
             field: "valid", control: .init("f366a1d4f3c6d735ae648a4f27", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard field == "valid", !answer.valid, let op = p.at(0), (0xA0...0xA3).contains(op), let i66 = p.legacy.firstIndex(of: 0x66),
                       let iRep = p.legacy.lastIndex(where: { $0 == 0xF2 || $0 == 0xF3 }) else { return false }
                 return i66 < iRep && others.accepted
@@ -233,8 +218,7 @@ extension KnownOracleBugs {
             truth: "haddpd xmm1, xmm0, 4 bytes: a mandatory prefix selects the form in every mode",
             evidence: "Zydis: haddpd xmm1, xmm0, 4 bytes. CPU (Zen 4, 64-bit mode): 66 0f 7c c8, 66 0f d6 c0, 66 0f e6 c0 execute, 4 bytes. The mnemonic side of the bug (16-bit 66 0f 58 c1 is addps to Capstone, f2 0f 12 c1 movhlps) is not covered here.",
             field: "valid", control: .init("660f7cc8", .bits32),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return mode == .bits16 && field == "valid" && !answer.valid && (p.has(0x66) || p.lastRep != nil) && p.at(0) == 0x0F
                     && others.agreeOnOneInstruction != nil
             }),
@@ -246,8 +230,7 @@ extension KnownOracleBugs {
             truth: "rdpru (APM: 0F 01 FD), 3 bytes",
             evidence: "Zydis: the same instruction and length (WRMSRNS, RDMSRLIST, WRMSRLIST, LKGS: Zydis 4.0.0 lacks them too, see zydis-unknown-instructions). CPU (Zen 4): 0f 01 fc (clzero) executes, 0f 01 fa/fb (monitorx/mwaitx) #GP at CPL3, 0f 01 fd/fe/ff, 0f 01 e8, 0f 01 c5 #UD after 3 bytes.",
             field: "valid", control: .init("0f01f9", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", !answer.valid, !p.startsVexOrEvex, let project = others["project"], project.valid,
                       let name = project.mnemonic, capstoneUnknownMnemonics.contains(name) else { return false }
                 guard let zydis = others["zydis"] else { return true }
@@ -266,7 +249,7 @@ extension KnownOracleBugs {
             truth: "AMD: kaddw k4, k0, k1, 4 bytes: only the low three bits of a VEX mask specifier count",
             evidence: "CPU (Zen 4): c5 7c 4a e1, c5 bc 4a e1, c4 61 fd 4a e1 execute (difftest native --exec). See zydis-vex-mask-high-bits-amd.",
             field: "valid", control: .init("c57c4ae1", .bits64, .intel),
-            matches: { bytes, mode, vendor, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field, _ in
                 field == "valid" && !answer.valid && vexMaskHighBitsAMD(bytes, mode, vendor, others)
             }),
         amdOnlyEncodings(oracle: "capstone"),
@@ -278,8 +261,7 @@ extension KnownOracleBugs {
             truth: "AMD: mov rax, cr8 (APM MOV CRn: LOCK MOV CR0 accesses CR8; CPUID AltMovCr8)",
             evidence: "Zydis rejects the encoding (zydis-amd-only-encodings). CPU (Zen 4): f0 0f 20 c0 and f0 0f 22 c0 run (#GP at CPL 3) while f0 0f 20 c8 (CR9) and f0 44 0f 20 c0 #UD: only the CR0 encoding has the alias.",
             field: "operand.register", control: .init("0f2000", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard vendor == .amd, kind(field) == "operand.register", p.has(0xF0), p.at(0) == 0x0F, p.at(1) == 0x20 || p.at(1) == 0x22,
                       let project = others["project"], project.valid else { return false }
                 return answer.operands.contains { $0.register == "cr0" } && project.operands.contains { $0.register == "cr8" }
@@ -297,7 +279,7 @@ extension KnownOracleBugs {
             truth: "AMD: vpaddd zmm0, zmm1, zmm1, 6 bytes (EVEX.b ignored on the register form; L'L gives the vector length). Vendor.swift lists each rule.",
             evidence: amdOnlyEvidence,
             field: "valid", control: .init("62f17558fcc1", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field, _ in
                 field == "valid" && !answer.valid && amdOnlyEncoding(bytes, mode, vendor, others)
             })
     }
@@ -331,8 +313,7 @@ extension KnownOracleBugs {
             oracleSays: "ud2b (2 bytes), whatever ModRM, SIB and displacement follow", truth: "ud1 edi, dword ptr [rbp + 0x4b]: 4 bytes (SDM and APM: 0F B9 /r)",
             evidence: "Zydis: ud1 edi, dword ptr [rbp + 0x4b], 4 bytes. CPU (Zen 4): #UD already with only 0f b9 mapped, so the probe cannot see the length.",
             field: "length", control: .init("0f0b", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.at(0) == 0x0F, p.at(1) == 0xB9, answer.length == p.opcode + 2 else { return false }
                 if field == "valid" { return modrmCutOff(p, bytes, others) }
                 guard field == "length", let m = p.modrmBytes(at: 2) else { return false }
@@ -344,8 +325,7 @@ extension KnownOracleBugs {
             oracleSays: "ud0 (2 bytes): the AMD form, whatever the vendor", truth: "Intel: ud0 edx, dword ptr [rip - 0x4e5dc12a], 7 bytes (SDM: 0F FF /r)",
             evidence: "Zydis (Intel rules): ud0 edx, dword ptr [rip - 0x4e5dc12a], 7 bytes. For vendor amd Capstone is right (APM: no ModRM).",
             field: "length", control: .init("0fff15d63ea2b1901c", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard vendor == .intel, p.at(0) == 0x0F, p.at(1) == 0xFF, answer.length == p.opcode + 2 else { return false }
                 if field == "valid" { return modrmCutOff(p, bytes, others) }
                 guard field == "length", let m = p.modrmBytes(at: 2) else { return false }
@@ -358,8 +338,7 @@ extension KnownOracleBugs {
             truth: "ret 0x9d4d, 5 bytes: Iw is 2 bytes and REX.W beats 66 (pops 8 bytes)",
             evidence: "Zydis: ret 0x9d4d, 5 bytes. CPU: fetches 5 bytes. Capstone gets 66 c2, 48 c2 and 66 48 ca right.",
             field: "length", control: .init("66c24d9d", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.has(0x66), p.rexW, p.at(0) == 0xC2, others.agreedLength == p.opcode + 3 else { return false }
                 return field == "length" ? answer.length == p.opcode + 5 : (field == "valid" && !answer.valid && bytes.count < p.opcode + 5)
             }),
@@ -371,8 +350,7 @@ extension KnownOracleBugs {
             truth: "ret 0xb068: 5 bytes (67 is the address size; Iw is 2 bytes); 67 4c e8 …: call rel32, 7 bytes; 67 4e 0f e6 …: #UD (NP 0F E6 is no instruction)",
             evidence: "Zydis: 5 and 7 bytes; invalid for 67 4e 0f e6. CPU (Zen 4): 67 49 c2 68 b0 and 67 4c e8 e7 db 3a bf fetch 5 and 7 bytes and execute; 67 4e 0f e6 bc 36 b3 c5 33 ab #UDs. Capstone gets 67 c2, 67 e8 and 41 c2 right.",
             field: "length", control: .init("6741c268b0031153", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 // With a 66 too where the 67 is the byte next to the REX.W (66 48 67 48 e8 …: rel16 for rel32).
                 guard mode == .bits64, p.has(0x67), !p.has(0x66) || p.capstoneSelector == 0x67, p.rexW else { return false }
                 // 67 4c c2 c4 e1 1f: the 4 immediate bytes Capstone wants are not there.
@@ -406,8 +384,7 @@ extension KnownOracleBugs {
             oracleSays: "push 0x9e26142, 7 bytes (66 f3 68 with 6 bytes: invalid)", truth: "push 0x6142: 66 makes Iz 2 bytes, F2 is ignored; 5 bytes",
             evidence: "Zydis: push 0x6142, 5 bytes. CPU (Zen 4): 66 f2 68 42 61 and 66 f3 68 a1 c4 execute, 5 bytes. Capstone gets 66 68 and 32-bit 66 f2 68 right.",
             field: "length", control: .init("66f2684261e209fcb5", .bits32),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard mode == .bits64, p.at(0) == 0x68, let i66 = p.legacy.firstIndex(of: 0x66),
                       let iRep = p.legacy.lastIndex(where: { $0 == 0xF2 || $0 == 0xF3 }), i66 < iRep, others.agreedLength == p.opcode + 3
                 else { return false }
@@ -424,8 +401,7 @@ extension KnownOracleBugs {
             truth: "66 makes the offset rel16 whatever prefixes follow (64-bit mode: on AMD): call 0x19c5, 5 bytes",
             evidence: "Zydis (AMD branches in 64-bit mode): 5 bytes. CPU (Zen 4): 66 3e e8 c0 19, 66 2e e8 0c 61, 3e 66 e8 c0 19 and 66 3e e9 c0 19 execute, 5 bytes, RIP truncated to 16 bits. For Intel in 64-bit mode (66 ignored) Capstone's 7 is right.",
             field: "length", control: .init("3e66e8c019da94", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard (mode == .bits64 && vendor == .amd) || mode == .bits32, field == "length" || field == "valid", p.at(0) == 0xE8, !p.rexW,
                       p.has(0x66), p.capstoneSelector != 0x66 else { return false }
                 // The rel32 it wants is not there (66 66 66 67 e8 e8 66 0f: invalid).
@@ -440,8 +416,7 @@ extension KnownOracleBugs {
             truth: "Intel: 66 is ignored, call rel32, 6 bytes",
             evidence: "Zydis (Intel): 6 bytes; Zydis with AMD branches: 4. CPU (AMD Zen 3): 4, as Capstone, which is right for amd. Where the rel32 does not fit the buffer or the 15-byte limit (66 0f 85 00 00; 12 prefixes + 66 e9) Capstone's 16-bit form makes it valid while Zydis and the project reject it.",
             field: "length", control: .init("66e82e1b88e6", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard vendor == .intel, mode == .bits64, field == "length" || field == "valid", p.has(0x66), !p.rexW,
                       let op = p.at(0) else { return false }
                 let opcodeEnd = op == 0x0F ? p.opcode + 2 : p.opcode + 1
@@ -458,8 +433,7 @@ extension KnownOracleBugs {
             oracleSays: "add byte ptr es:[rax], al (normalized: ds)", truth: "fs:[rax]: FS/GS apply, ES/CS/SS/DS are ignored",
             evidence: "Zydis: fs. CPU: 64 26 8b 00 faults like 64 8b 00 (FS base), 26 8b 00 reads the data.",
             field: "operand.segment", control: .init("26640000", .bits64),
-            matches: { bytes, mode, _, answer, _, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, _, field, p in
                 guard mode == .bits64, kind(field) == "operand.segment", p.has(0x64) || p.has(0x65),
                       let last = p.lastSegment, last != 0x64 && last != 0x65 else { return false }
                 return answer.operands.contains { $0.kind == .memory && $0.segment != "fs" && $0.segment != "gs" }
@@ -469,8 +443,7 @@ extension KnownOracleBugs {
             example: .init("99", .bits16), observed: .init(valid: true, length: 1, mnemonic: "cdq"),
             oracleSays: "cdq (98: cwde)", truth: "cwd (98: cbw): the operand size is 16 bits",
             evidence: "Zydis: cwd / cbw. With 66 (66 99) both say cdq.", field: "mnemonic", control: .init("6699", .bits16),
-            matches: { bytes, mode, _, answer, _, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, _, field, p in
                 return mode == .bits16 && field == "mnemonic" && !p.has(0x66) && (p.at(0) == 0x98 || p.at(0) == 0x99)
                     && (answer.mnemonic == "cwde" || answer.mnemonic == "cdq")
             }),
@@ -481,7 +454,7 @@ extension KnownOracleBugs {
             oracleSays: "les si, word ptr [bx] (size 2)", truth: "m16:16, 4 bytes (m16:32: 6, m16:64: 10)",
             evidence: "Zydis: dword (4); 32-bit c4 37: Capstone 4, Zydis 6; 64-bit 48 0f b2 37: Capstone 8, Zydis 10.",
             field: "operand.size", control: .init("8b37", .bits16),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 guard kind(field) == "operand.size", ["les", "lds", "lss", "lfs", "lgs"].contains(answer.mnemonic ?? ""),
                       answer.operands.count == 2, let reg = answer.operands[0].size else { return false }
                 let mem = answer.operands[1]

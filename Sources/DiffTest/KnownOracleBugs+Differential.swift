@@ -31,8 +31,7 @@ extension KnownOracleBugs {
             oracleSays: "xchg rax, rax (f3 48 90; 67 f3 48 90: likewise)", truth: "pause: F3 90 is PAUSE; REX.W does not make 90 an XCHG (only REX.B does: XCHG r8)",
             evidence: "Zydis: pause. Capstone itself: f3 40 90 is pause, f3 41 90 xchg r8d, eax. XCHG rAX, rAX is the NOP encoding anyway; W selects nothing in it.",
             field: "mnemonic", control: .init("f34090", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return p.at(0) == 0x90 && p.rexW && p.rex & 1 == 0 && p.capstoneMandatory == 0xF3 && answer.mnemonic == "xchg"
                     && others["project"]?.mnemonic == "pause" && (field == "mnemonic" || field == "operands.count")
                     && peerSidesWithProject(others, field)
@@ -45,8 +44,7 @@ extension KnownOracleBugs {
             truth: "xchg r8w, ax: REX.B makes 90 XCHG r8 (F3 90 is PAUSE, 90 NOP only without REX.B), 66 the operand size",
             evidence: "Capstone itself: f3 41 90 is xchg r8d, eax and f3 66 41 90 xchg r8w, ax; only with a 66 it does not take as mandatory it falls back to the form without REX.B. Zydis says pause for every F3 REX.B 90 (zydis-pause-with-rex-b). The matcher checks that Capstone's answer is the project's for its reading of the prefixes (PrefixScan.capstoneTwin) with REX.B cleared.",
             field: "mnemonic", control: .init("f3664190", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard p.at(0) == 0x90, p.rex & 1 != 0, p.has(0x66), p.capstoneSelector != 0x66, others["project"]?.mnemonic == "xchg",
                       field == "mnemonic" || field == "operands.count" else { return false }
                 var twin = p.capstoneTwin(operandSize: false)
@@ -64,8 +62,7 @@ extension KnownOracleBugs {
             truth: "[eax]: 67 makes the address size 32 for EVEX forms as for all others",
             evidence: "Zydis: [eax]. Capstone itself gives VEX forms the 32-bit base (67 c4 e2 79 18 00: vbroadcastss xmm0, [eax]).",
             field: "operand.base", control: .init("67c4e2791800", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard mode == .bits64, p.has(0x67), p.evex != nil, kind(field) == "operand.base" || kind(field) == "operand.index",
                       let mine = operand(answer, field), let theirs = operand(others["project"], field) else { return false }
                 let name = kind(field) == "operand.base" ? (mine.base, theirs.base) : (mine.index, theirs.index)
@@ -80,8 +77,7 @@ extension KnownOracleBugs {
             truth: "vmovapd zmmword ptr [eip + 0x67660505], zmm0, 11 bytes: EVEX.X extends SIB.index only; without a SIB byte mod 00 rm 101 is RIP-relative (67: EIP-relative) with a disp32 (SDM 2.2.1.6)",
             evidence: "Zydis: the project's instruction and length. CPU (Zen 4): 62 b1 fd 48 29 05 05 05 66 67 and 67 62 b1 fd 48 29 05 05 05 66 67 execute with 10 and 11 bytes. Capstone gets 62 f1 fd 48 29 05 … (X̄ = 1) right.",
             field: "length", control: .init("6762f1fd48290505056667", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard mode == .bits64, let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod != 3,
                       m.rm == 4 || (m.mod == 0 && m.rm == 5) else { return false }
                 // The bytes Capstone leaves out: the SIB (and a SIB's disp32 with mod 00, base 101), or the
@@ -119,8 +115,7 @@ extension KnownOracleBugs {
             oracleSays: "vmovddup zmm7, zmmword ptr [rdi + 0x1900] (EVEX.512.66.0F.W1 12)", truth: "#UD: EVEX.66.0F.W1 12 is VMOVLPD, 128-bit only; VMOVDDUP is EVEX.F2.0F.W1 12",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): 62 f1 fd 48 12 7f 64 #UD after 7 bytes; 62 f1 ff 48 12 7f 64 (pp F2) is vmovddup to all three. The matcher checks that the bytes with another pp are exactly Capstone's answer for the project, up to the memory-operand bugs Capstone has on that twin as well (capstone-64bit-fs-gs-shadowed, capstone-evex-67-ignored: 67 62 b1 fd 48 12 0f …, 64 67 36 62 f1 fd 48 12 2c 61 …).",
             field: "valid", control: .init("62f1ff48127f64", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", answer.valid, p.evex != nil, others.rejected, others.rejected(for: ["invalid-encoding", "decoding-error"])
                 else { return false }
                 // Outside 64-bit mode Capstone also names registers 8-31 (capstone-high-vector-register-outside-64bit:
@@ -151,8 +146,7 @@ extension KnownOracleBugs {
             truth: "vrsqrt14sd xmm3, xmm0, qword ptr [rcx]: scalar forms ignore L'L (LIG), W1 selects sd",
             evidence: "Zydis: vrsqrt14sd, qword. CPU (Zen 4): 62 f2 fd 28 4f 19 and 62 f2 fd 08 4f 19 both decode (fault on the memory operand at rcx), 6 bytes. The matcher checks that the bytes with W0 are Capstone's instruction for the project.",
             field: "mnemonic", control: .init("62f2fd084f19", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 // The GPR source of vcvtsi2sd/ss too (62 f1 ff 28 2a f2: edx for rdx).
                 guard let e = p.evex, e.p1 & 0x80 != 0, e.p2 & 0x60 != 0,
                       field == "mnemonic" || kind(field) == "operand.size" || kind(field) == "operand.register",
@@ -170,8 +164,7 @@ extension KnownOracleBugs {
             truth: "vpaddw ymm6, ymm11, ymm25: VPADDW is EVEX.NDS.256.66.0F.WIG FD; W is ignored and L'L 01 is 256 bits",
             evidence: "Zydis: ymm. Capstone itself: ymm with W0 (62 91 25 28 fd f1). CPU (Zen 4): 62 91 a5 28 fd f1 executes, 6 bytes. The matcher checks that the bytes with L'L 00 are Capstone's answer for the project in the field.",
             field: "operand.register", control: .init("62912528fdf1", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 let k = kind(field)
                 guard let e = p.evex, e.p1 & 0x80 != 0, e.p2 & 0x60 != 0, e.p2 & 0x10 == 0,
                       k == "operand.register" || k == "operand.size" || k == "operand.displacement", peerSidesWithProject(others, field) else { return false }
@@ -191,8 +184,8 @@ extension KnownOracleBugs {
             truth: "vpmovqb qword ptr [rdx], zmm15: 8 one-byte elements (SDM VPMOVQB m64, zmm); vpmovzxbq zmm reads m64",
             evidence: "Zydis: qword. Capstone sizes the 16- and 32-byte forms right (vpmovzxbw zmm, ymmword).",
             field: "operand.size", control: .init("62727e48303a", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                guard PrefixScan(bytes, mode).evex != nil, answer.mnemonic?.hasPrefix("vpmov") == true else { return false }
+            matches: { bytes, mode, _, answer, others, field, p in
+                guard p.evex != nil, answer.mnemonic?.hasPrefix("vpmov") == true else { return false }
                 return capstoneMemorySize(field, answer, others, wrong: [16], truth: [2, 4, 8])
             }),
         KnownOracleBug(
@@ -203,8 +196,8 @@ extension KnownOracleBugs {
             truth: "vrsqrt28pd zmm16, qword ptr [rax - 0x1b0] {1to8}: EVEX.b on a memory form broadcasts one m64 element (SDM VRSQRT28PD zmm1, zmm2/m512/m64bcst)",
             evidence: "Zydis: qword, [rax - 0x1b0]. CPU (Zen 4): #UD (no AVX512ER), so only the manual decides.",
             field: "operand.size", control: .init("62e2fd4dcc40ca", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                guard let e = PrefixScan(bytes, mode).evex, e.p2 & 0x10 != 0, let name = answer.mnemonic,
+            matches: { bytes, mode, _, answer, others, field, p in
+                guard let e = p.evex, e.p2 & 0x10 != 0, let name = answer.mnemonic,
                       ["vrcp28pd", "vrsqrt28pd", "vexp2pd", "vrcp28ps", "vrsqrt28ps", "vexp2ps"].contains(name) else { return false }
                 return capstoneMemorySize(field, answer, others, wrong: [64], truth: [4, 8])
             }),
@@ -215,7 +208,7 @@ extension KnownOracleBugs {
             oracleSays: "vgatherqps ymm5, qword ptr [r13 + zmm4]", truth: "dword ptr: the elements are single-precision (SDM VGATHERQPS ymm1 {k1}, vm64z: dword elements at qword indices)",
             evidence: "Zydis: dword. Capstone sizes vgatherdps (62 d2 7d 4a 92 6c 25 00) dword.",
             field: "operand.size", control: .init("62d27d4a926c2500", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 ["vgatherqps", "vpgatherqd", "vscatterqps", "vpscatterqd"].contains(answer.mnemonic ?? "")
                     && capstoneMemorySize(field, answer, others, wrong: [8], truth: [4])
             }),
@@ -227,7 +220,7 @@ extension KnownOracleBugs {
             truth: "vpmovm2b xmm7, k5: VPMOVM2B xmm1, k1 is EVEX.F3.0F38.W0 28 /r with xmm1 in ModRM.reg and k1 in ModRM.rm (SDM)",
             evidence: "Zydis: xmm7, k5. CPU (Zen 4): 62 f2 7e 08 28 fd executes, 6 bytes (the register roles are not observable by the length probe).",
             field: "operand.register", control: .init("62f27e0828ff", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 guard answer.mnemonic?.hasPrefix("vpmovm2") == true, kind(field) == "operand.register" || kind(field) == "operand.size",
                       answer.operands.count == 2, let project = others["project"], project.operands.count == 2,
                       let m0 = answer.operands[0].register, let m1 = answer.operands[1].register,
@@ -246,7 +239,7 @@ extension KnownOracleBugs {
             truth: "vscatterpf0qpd qword ptr [rdi + zmm1] {k4}: one explicit operand, the VSIB memory; k4 is the writemask (SDM VSCATTERPF0QPD vm64z {k1})",
             evidence: "Zydis: one operand, [rdi + zmm1]. CPU (Zen 4): no AVX512PF (#UD), so only the manual decides.",
             field: "operands.count", control: .init("62d27d4a926c2500", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 guard field == "operands.count" || field == "operand[0].kind", let name = answer.mnemonic,
                       name.hasPrefix("vgatherpf") || name.hasPrefix("vscatterpf"), let project = others["project"],
                       answer.operands.count == project.operands.count + 1, answer.operands.first?.register?.hasPrefix("k") == true else { return false }
@@ -259,8 +252,7 @@ extension KnownOracleBugs {
             oracleSays: "vscatterqpd qword ptr [rcx + rbx*4 + 0x250], zmm6 (32-bit: ebx)", truth: "[rcx + zmm3*4 + 0x250]: VSIB always has a vector index; V' only extends its number (SDM 2.7.8)",
             evidence: "Zydis: zmm3. Capstone itself names a vector index where V' = 1 and the opposite error for ordinary memory (capstone-evex-v-prime-as-index).",
             field: "operand.index", control: .init("62d27d4a926c2500", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard let e = p.evex, e.p2 & 0x08 != 0, kind(field) == "operand.index" || kind(field) == "operand.scale" else { return false }
                 // SIB.index 100b: no index at all to Capstone, and scale 1 (62 f2 7d 4c a3 2c 62: [rdx + zmm4*2]).
                 if let op = p.vectorOpcode, p.modrm(at: op.modrm)?.rm == 4, let sib = p.at(op.modrm + 1), (sib >> 3) & 7 == 4,
@@ -283,8 +275,7 @@ extension KnownOracleBugs {
             oracleSays: "movmskps esi, xmm8", truth: "movmskps rsi, xmm8 (SDM: NP REX.W 0F 50 /r MOVMSKPS r64, xmm; the upper bits are zeroed)",
             evidence: "Zydis: rsi. CPU (Zen 4): 49 0f 50 f0 executes, 4 bytes.",
             field: "operand.register", control: .init("410f50f0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.rexW, p.at(0) == 0x0F, p.at(1) == 0x50, field == "operand[0].register" || field == "operand[0].size",
                       let mine = answer.operands.first?.register, let theirs = others["project"]?.operands.first?.register,
                       gpr64(mine) == theirs else { return false }
@@ -295,8 +286,7 @@ extension KnownOracleBugs {
             example: .init("4c0f03cd", .bits64), observed: .init(valid: true, length: 4, mnemonic: "lsl"),
             oracleSays: "lsl r9, rbp (also with 66 or 67 before the REX)", truth: "lsl r9, ebp (SDM: REX.W + 0F 03 /r LSL r64, r32/m16)",
             evidence: "Zydis: ebp. Capstone itself: lar r9, ebp for 4c 0f 02 cd.", field: "operand.register", control: .init("4c0f02cd", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.rexW, p.at(0) == 0x0F, p.at(1) == 0x03, field == "operand[1].register" || field == "operand[1].size",
                       let mine = operand(answer, field)?.register, let theirs = operand(others["project"], field)?.register,
                       gpr64(theirs) == mine else { return false }
@@ -309,8 +299,7 @@ extension KnownOracleBugs {
             truth: "immediate size 4, 0xc4f89a0d: XOP.A 10 /r id, a 4-byte control word in every mode (APM BEXTR: bits 7:0 start, 15:8 length)",
             evidence: "Zydis: 4, 0xc4f89a0d. Capstone itself: 4 with W0 (8f ea 78 10 c7 …) and its own length is the 4-byte one.",
             field: "operand.size", control: .init("8fea7810c7fe0a0000", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.startsXop, p.at(1).map({ $0 & 0x1F == 0x0A }) == true, answer.mnemonic == "bextr", answer.operands.count == 3,
                       peerSidesWithProject(others, field) else { return false }
                 // The value with it: sign-extended to 64 bits (8f ea f8 10 29 0d 9a f8 c4: 0xffffffffc4f89a0d for
@@ -327,7 +316,7 @@ extension KnownOracleBugs {
             oracleSays: "pcommit (4 bytes)", truth: "#UD: Intel withdrew PCOMMIT before any CPU shipped it (2016, \"Deprecating the PCOMMIT Instruction\"); the SDM no longer lists 66 0F AE F8",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): 66 0f ae f8 #UD.",
             field: "valid", control: .init("0faef8", .bits32),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 field == "valid" && answer.valid && answer.mnemonic == "pcommit" && others.rejected
             }),
         KnownOracleBug(
@@ -336,7 +325,7 @@ extension KnownOracleBugs {
             oracleSays: "clac (f2 0f 01 ca, f3 0f 01 ca, 66 f2 0f 01 ca)", truth: "erets / eretu (SDM: F2 0F 01 CA ERETS, F3 0F 01 CA ERETU; CLAC is NP 0F 01 CA)",
             evidence: "Zydis 4.0.0 knows neither and rejects them (zydis-unknown-instructions). CPU (Zen 4, no FRED): f2 0f 01 ca #UD (0f 01 ca, CLAC, #UD at CPL3 too).",
             field: "mnemonic", control: .init("0f01ca", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 field == "mnemonic" && answer.mnemonic == "clac" && ["erets", "eretu"].contains(others["project"]?.mnemonic ?? "")
             }),
         KnownOracleBug(
@@ -345,7 +334,7 @@ extension KnownOracleBugs {
             oracleSays: "vmmcall (every mode)", truth: "vmgexit (APM Vol. 3: VMGEXIT is F3 0F 01 D9, the SEV-ES guest exit; VMMCALL is 0F 01 D9)",
             evidence: "Zydis 4.0.0 says vmmcall as well (zydis-vmgexit-as-vmmcall). CPU: neither runs at CPL3 outside an SEV-ES guest.",
             field: "mnemonic", control: .init("0f01d9", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 field == "mnemonic" && answer.mnemonic == "vmmcall" && others["project"]?.mnemonic == "vmgexit"
             }),
     ]
@@ -356,7 +345,7 @@ extension KnownOracleBugs {
             example: .init("f30f01d9", .bits64), observed: .init(valid: true, length: 4, mnemonic: "vmmcall"),
             oracleSays: "vmmcall", truth: "vmgexit (APM Vol. 3: F3 0F 01 D9)",
             evidence: "Capstone says vmmcall as well (capstone-vmgexit-as-vmmcall).", field: "mnemonic", control: .init("0f01d9", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 field == "mnemonic" && answer.mnemonic == "vmmcall" && others["project"]?.mnemonic == "vmgexit"
             }),
         KnownOracleBug(
@@ -365,7 +354,7 @@ extension KnownOracleBugs {
             oracleSays: "rdpru (4 bytes; 2e f3 2e 0f 01 fd …, f2 f2 f2 67 65 26 48 0f 01 fd: likewise)", truth: "rmpquery (APM Vol. 3: RMPQUERY is F3 0F 01 FD, RMPREAD F2 0F 01 FD, SEV-SNP; RDPRU is NP 0F 01 FD)",
             evidence: "Capstone: invalid (it knows neither, capstone-unknown-instructions). Zydis 4.0.0 does not know RMPQUERY and treats F3 as a REP prefix it may ignore. CPU (Zen 4): f3 0f 01 fd #UD after 4 bytes (no SNP host here; 0f 01 fd #UD as well: RDPRU is off in this VM).",
             field: "mnemonic", control: .init("0f01fd", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 field == "mnemonic" && answer.mnemonic == "rdpru" && ["rmpquery", "rmpread"].contains(others["project"]?.mnemonic ?? "")
             }),
         KnownOracleBug(
@@ -376,8 +365,7 @@ extension KnownOracleBugs {
             truth: "jmp word ptr ds:[bp + di + 0x6d]: 3E is the DS segment override (SDM Vol. 2 2.1.1 group 2; APM Vol. 3 1.2.4). NOTRACK (Intel CET IBT) only exempts the branch from ENDBRANCH tracking; AMD has no NOTRACK at all, and a CPU without IBT (Zen 4) reads 3E as DS only",
             evidence: "Capstone: ds, like the project. Zydis itself keeps DS for the same 3E on other instructions (16-bit 3e 8b 63 6d: mov … ds:[bp + di + 0x6d]) and in 64-bit mode has no segment to lose. Not measurable here: the native oracles run 64-bit code only, where DS is ignored.",
             field: "operand.segment", control: .init("ff636d", .bits16),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard mode != .bits64, p.lastSegment == 0x3E, p.at(0) == 0xFF, let m = p.modrm(at: 1), m.mod != 3, m.reg == 2 || m.reg == 4,
                       kind(field) == "operand.segment", operand(others["project"], field)?.segment == "ds",
                       peerSidesWithProject(others, field), let twin = withoutPrefixes(bytes, mode, [0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65]) else { return false }

@@ -100,8 +100,7 @@ extension KnownOracleBugs {
             truth: "movss xmm0, xmm7 (F3 0F 10 /r), 4 bytes: the mandatory prefix selects the form in every mode, whatever other prefixes come with it; F3 beats 66",
             evidence: "Zydis: movss xmm0, xmm7 (and the project's form for every other example). CPU (Zen 4, 64-bit): 66 65 0f f3 0f, 66 36 0f 74 69 bd, f3 66 0f c2 f3 f3 execute with the project's lengths (5, 6, 6 bytes). The matcher checks that Capstone's whole answer is the project's for the bytes without the 66, the F2/F3, or both, and that Zydis agrees with the project on the field.",
             field: "mnemonic", control: .init("f30f10c7", .bits32),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 let k = kind(field)
                 guard p.at(0) == 0x0F || p.at(0) == 0x90, p.has(0x66) || p.lastRep != nil else { return false }
                 // The form needs its 66, Capstone lost it and found nothing: 64-bit 65 66 67 66 66 36
@@ -138,8 +137,7 @@ extension KnownOracleBugs {
             truth: "add word ptr [rdx - 0xf], sp: 66 sets the operand size of every operand whatever prefixes follow it",
             evidence: "Zydis: word, sp (and the project's answer in every example). CPU (Zen 4): 66 f3 01 62 f1 and 66 f3 0d 0f 84 execute with the 16-bit lengths (5 and 5 bytes); Capstone's own length and ModRM.reg register are the 16-bit ones. The matcher checks that Capstone's value in the field is the project's for the bytes without the 66.",
             field: "operand.size", control: .init("f3660162f1", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 let k = kind(field)
                 // The value too where the size cuts it (66 f3 83 f3 f3: xor bx, 0xfffffff3 for 0xfff3).
                 guard k == "operand.size" || k == "operand.register" || k == "operand.value" || k == "mnemonic", !p.rexW,
@@ -160,7 +158,7 @@ extension KnownOracleBugs {
             truth: "addsubpd xmm8, xmm0 (66 0F D0 /r), 6 bytes: the last F2/F3 selects the form wherever it stands among the prefixes, else a 66 (SDM Vol. 2 2.1.1 and the 0F-map tables); of REX bytes the last counts; f2 66 0f 10 c0 is movsd",
             evidence: "Zydis: movsd, addpd, movss, pause, addsubpd xmm8, xmm0, and invalid for f3 67 67 4c 0f f7 ff, like the project. CPU (Zen 4): 66 4c 4c 4c 4c 0f d0 5b 24, 67 66 4c 4c 0f 6d 4c 0f 66, 4c 66 4c 4c 4c 4c 4c 0f 3a 0c 66 66 and 67 f3 f2 f2 66 64 0f 7d 62 execute with the project's lengths (Capstone: invalid); f3 67 67 4c 0f f7 ff, f2 67 4f 0f 29 f3 and 67 67 48 0f 3a 16 24 3a 10 #UD (Capstone: maskmovdqu, movapd, pextrd). Capstone itself: 66 f2 0f 10 c0 movsd, 66 4c 0f d0 c0 addsubpd. The matcher rebuilds the bytes with the prefixes as Capstone reads them (PrefixScan.capstoneTwin) and checks that the project decodes that twin as Capstone decodes the bytes, or that Capstone decodes both alike and the twin's own difference is another registered bug.",
             field: "valid", control: .init("664c0fd0c0", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field, _ in
                 capstoneReadsPrefixesAsTwin(bytes, mode, vendor, answer, others, field)
             }),
     ]
@@ -186,8 +184,7 @@ extension KnownOracleBugs {
             truth: "movsxd esi, esp (SDM: 63 /r MOVSXD r32, r/m32; 66 63 /r MOVSXD r16, r/m16: movsxd ax, ax)",
             evidence: "Zydis: movsxd esi, esp; movsxd ax, ax. Capstone gets 48 63 f4 (movsxd rsi, esp) right.",
             field: "operand.register", control: .init("4863f4", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard mode == .bits64, !p.rexW, p.at(0) == 0x63, kind(field) == "operand.register" || kind(field) == "operand.size",
                       let op = operand(answer, field), peerSidesWithProject(others, field) else { return false }
                 let k = FieldDifference(field: field, left: "", right: "").operandIndex
@@ -201,8 +198,7 @@ extension KnownOracleBugs {
             truth: "call far m16:32: 6 bytes (16-bit 66 ff 1f; 64-bit ff 18); m16:16 is 4, m16:64 (REX.W) 10",
             evidence: "Zydis: fword (6) for both. Capstone itself says 4 for 16-bit ff 1f (m16:16, right), fword for 32-bit ff 18 (right) and tbyte for 48 ff 18 (right): its size follows neither the mode nor the prefixes consistently, so this is a wrong size, not a spelling.",
             field: "operand.size", control: .init("ff1f", .bits16),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.at(0) == 0xFF, let m = p.modrm(at: 1), m.mod != 3, m.reg == 3 || m.reg == 5 else { return false }
                 return capstoneMemorySize(field, answer, others, wrong: [4, 6, 10], truth: [4, 6])
             }),
@@ -213,7 +209,7 @@ extension KnownOracleBugs {
             oracleSays: "punpckldq mm4, qword ptr [rdx]", truth: "punpckldq mm4, dword ptr [rdx] (SDM: NP 0F 62 /r PUNPCKLDQ mm, mm/m32)",
             evidence: "Zydis: dword. The xmm forms (66 0f 62) read m128 and Capstone agrees there.",
             field: "operand.size", control: .init("660f6222", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 ["punpcklbw", "punpcklwd", "punpckldq"].contains(answer.mnemonic ?? "") && answer.operands.first?.register?.hasPrefix("mm") == true
                     && capstoneMemorySize(field, answer, others, wrong: [8], truth: [4])
             }),
@@ -225,7 +221,7 @@ extension KnownOracleBugs {
             truth: "comisd xmm4, qword ptr [rcx] (SDM: COMISD xmm1, xmm2/m64); the ss forms read m32, sd m64",
             evidence: "Zydis: qword (dword for ss). Capstone sizes the VEX forms of vaddss/vfmsub213ss right (dword).",
             field: "operand.size", control: .init("660f5821", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 // EVEX vmovq xmm, m64 (62 f1 fe 08 7e 50 50) likewise.
                 guard let name = answer.mnemonic, name.hasSuffix("ss") || name.hasSuffix("sd") || name.hasSuffix("sh") || name == "vmovq"
                 else { return false }
@@ -237,7 +233,7 @@ extension KnownOracleBugs {
             oracleSays: "lsl eax, dword ptr [rax]", truth: "lsl eax, word ptr [rax] (SDM: LSL r32, r32/m16)",
             evidence: "Zydis: word. With 66 (66 0f 03 00) Capstone says word too.",
             field: "operand.size", control: .init("660f0300", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 ["lar", "lsl"].contains(answer.mnemonic ?? "") && capstoneMemorySize(field, answer, others, wrong: [4, 8], truth: [2])
             }),
         KnownOracleBug(
@@ -248,7 +244,7 @@ extension KnownOracleBugs {
             truth: "fnstsw word ptr [rax] (SDM: FNSTSW m2byte); fldenv with a 16-bit operand size reads 14 bytes",
             evidence: "Zydis: 2, 14, 94, 512. SDM FLDENV/FSTENV: 14 bytes with a 16-bit operand size, 28 with 32 (Capstone gets d9 26 without 66 right); FNSAVE 94/108 bytes; FXSAVE 512.",
             field: "operand.size", control: .init("d938", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 let name = answer.mnemonic ?? ""
                 if name == "fnstsw" { return capstoneMemorySize(field, answer, others, wrong: [4], truth: [2]) }
                 // 16-bit dd 32: fnsave m4 for the 94-byte state; 0f ae 0f: fxrstor m8 for 512 bytes.
@@ -266,8 +262,7 @@ extension KnownOracleBugs {
             oracleSays: "push 0x6f (size 8; 66 68 66 66: size 8 too)", truth: "pushw 0x6f: 66 makes the operand size 16, the immediate is pushed as 2 bytes",
             evidence: "Zydis: size 2. CPU (Zen 4): 66 6a 6f with RSP 0 faults writing 0xfffffffffffffffe (a 2-byte push). Capstone's length (3; 66 68: 4) is the 16-bit one.",
             field: "operand.size", control: .init("6a6f", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // The value too: 66 6a f2 is "push 0xfffffffffffffff2" (size 8) for 0xfff2.
                 // 67 next to a REX.W reads as 66 to Capstone (capstone-67-rex-w-as-66: 67 4f 68 6e 76 6c f2).
                 guard mode == .bits64, p.has(0x66) || p.capstoneMandatory == 0x66, p.at(0) == 0x6A || p.at(0) == 0x68,
@@ -302,7 +297,7 @@ extension KnownOracleBugs {
             truth: "zmm0: outside 64-bit mode only registers 0-7 exist; EVEX.R' and is4 bit 7 are ignored (SDM 2.7.x: EVEX.R', X, B and V' are not used outside 64-bit mode)",
             evidence: "Zydis: zmm0, xmm7. The same bytes in 64-bit mode name zmm16/xmm15 in every decoder.",
             field: "operand.register", control: .init("62e1fd58584220", .bits64),
-            matches: { _, mode, _, answer, others, field in
+            matches: { _, mode, _, answer, others, field, _ in
                 guard mode != .bits64, kind(field) == "operand.register", let mine = operand(answer, field)?.register,
                       let theirs = operand(others["project"], field)?.register, let m = registerNumber(mine), let t = registerNumber(theirs),
                       m.0 == t.0, m.1 >= 8, m.1 % 8 == t.1 else { return false }
@@ -314,8 +309,7 @@ extension KnownOracleBugs {
             oracleSays: "vmovdqu32 xmm7, xmm7 (EVEX.W1); 32-bit 62 f3 fd 48 18 …: vinsertf32x4 for vinsertf64x2, 62 f3 fd 48 1a: vinsertf32x8", truth: "vmovdqu64 xmm7, xmm7: EVEX.F3.0F.W1 6F is VMOVDQU64 in every mode",
             evidence: "Zydis: vmovdqu64. In 64-bit mode Capstone says vmovdqu64.",
             field: "mnemonic", control: .init("62f1fe086fff", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard mode != .bits64, field == "mnemonic", let e = p.evex, e.p1 & 0x80 != 0, peerSidesWithProject(others, field) else { return false }
                 // The twin with EVEX.W cleared is Capstone's instruction (vinsertf64x2 -> vinsertf32x4).
                 var twin = bytes
@@ -329,7 +323,7 @@ extension KnownOracleBugs {
             oracleSays: "vaddps zmm15, zmm20, zmmword ptr [rdx + xmm1]", truth: "vaddps zmm15, zmm20, zmmword ptr [rdx + rcx]: V' extends vvvv, and only VSIB forms have a vector index",
             evidence: "Zydis: [rdx + rcx]. With V' = 1 (62 71 5c 48 …) Capstone says rcx.",
             field: "operand.index", control: .init("62715c48583c0a", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 // Also where there is no index at all (62 f3 fd 00 3e 64 …: [rsp + xmm4*2]; the scale
                 // comes with it).
                 guard kind(field) == "operand.index" || kind(field) == "operand.scale", let mine = operand(answer, field)?.index,
@@ -342,8 +336,7 @@ extension KnownOracleBugs {
             example: .init("62f1ff08c24520e6", .bits64), observed: .init(valid: true, length: 8, mnemonic: "vcmpsd"),
             oracleSays: "vcmpsd k0, xmm0, qword ptr [rbp + 0x200], 0xe6 (disp8 0x20 × 16)", truth: "[rbp + 0x100]: Tuple1 Scalar, N = 8 (SDM Table 2-35: disp8 × N, N the element size)",
             evidence: "Zydis: [rbp + 0x100].", field: "operand.displacement", control: .init("62f1ff08c2c5e6", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard kind(field) == "operand.displacement", p.evex != nil, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod == 1,
                       let mine = operand(answer, field)?.displacement, let theirs = operand(others["project"], field)?.displacement,
                       let d8 = p.at(op.modrm + (m.rm == 4 && p.addressSize != 16 ? 2 : 1)).map({ Int64(Int8(bitPattern: $0)) }), d8 != 0
@@ -359,8 +352,7 @@ extension KnownOracleBugs {
             oracleSays: "vpcmov xmm5, xmm3, xmm0, xmm14 (W1: is4 register and ModRM.rm swapped back); also XOP vpshlb/vprot*/vpsha* (vvvv and ModRM.rm), VEX vpermil2pd",
             truth: "vpcmov xmm5, xmm3, xmm14, xmm0: with XOP.W1 the third operand comes from is4 and the fourth from ModRM.rm (APM VPCMOV: XOP.W1 form)",
             evidence: "Zydis: xmm14, xmm0.", field: "operand.register", control: .init("8fe860a2e8e0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.vex3W == true, kind(field) == "operand.register", let k = FieldDifference(field: field, left: "", right: "").operandIndex,
                       k >= 1, let project = others["project"], answer.operands.count == project.operands.count else { return false }
                 // Outside 64-bit mode Capstone also keeps is4's bit 7 (capstone-high-vector-register-
@@ -389,8 +381,8 @@ extension KnownOracleBugs {
             truth: "#UD: VEX gathers #UD if any two of the destination, index and mask registers are the same (SDM VPGATHERDQ)",
             evidence: "Zydis: invalid (bad-register). CPU (Zen 4): c4 e2 fd 90 14 00 #UD after 6 bytes.",
             field: "valid", control: .init("c4e2f5901400", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                guard field == "valid", answer.valid, PrefixScan(bytes, mode).startsVexOrEvex, let name = answer.mnemonic, name.contains("gather"),
+            matches: { bytes, mode, _, answer, others, field, p in
+                guard field == "valid", answer.valid, p.startsVexOrEvex, let name = answer.mnemonic, name.contains("gather"),
                       answer.operands.count == 3 || answer.operands.count == 2,
                       others.rejected(for: ["bad-register", "invalid-encoding"]), others.rejected else { return false }
                 // EVEX gathers (62 f2 fd 4a 92 0c 08: vgatherdpd zmm1, [rax + ymm1]) have no vector mask:
@@ -406,8 +398,7 @@ extension KnownOracleBugs {
             example: .init("664d9d", .bits64), observed: .init(valid: true, length: 3, mnemonic: "popf"),
             oracleSays: "popf (66 4d 9d); 67 4c 9c: pushf; 66 … 4a e7 e6: out 0xe6, ax", truth: "popfq / pushfq / out 0xe6, eax: REX.W beats 66 (and 67 is the address size)",
             evidence: "Zydis: popfq, pushfq. CPU (Zen 4): 66 4d 9d executes, 3 bytes.", field: "mnemonic", control: .init("669d", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 let k = kind(field)
                 guard k == "mnemonic" || k == "operand.register" || k == "operand.size" || k == "operand.value", p.rexW, p.has(0x66) || p.has(0x67),
                       peerSidesWithProject(others, field) else { return false }
@@ -425,8 +416,7 @@ extension KnownOracleBugs {
             example: .init("c4e3f9167a00f7", .bits16), observed: .init(valid: true, length: 7, mnemonic: "vpextrq"),
             oracleSays: "vpextrq qword ptr [bp + si], xmm7, 0xf7", truth: "vpextrd dword ptr [bp + si], xmm7, 0xf7: outside 64-bit mode VEX.W is ignored for these forms (SDM VPEXTRD/Q: VEX.W1 in non-64-bit mode is ignored)",
             evidence: "Zydis: vpextrd, dword.", field: "mnemonic", control: .init("c4e379167a00f7", .bits16),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // EVEX.R' likewise (32-bit 62 e1 7e 08 79 66 0f: vcvtss2usi rsp for esp).
                 guard mode != .bits64, p.vex3W == true || p.evex.map({ $0.p1 & 0x80 != 0 || $0.p0 & 0x10 == 0 }) == true,
                       field == "mnemonic" || kind(field) == "operand.size" || kind(field) == "operand.register" else { return false }
@@ -443,8 +433,7 @@ extension KnownOracleBugs {
             example: .init("660f78f80df0", .bits32), observed: .init(valid: true, length: 6, mnemonic: "extrq"),
             oracleSays: "extrq xmm0, 0xd, 0xf0 (ModRM f8: reg 7)", truth: "#UD: EXTRQ is 66 0F 78 /0 ib ib (APM)",
             evidence: "Zydis: invalid (decoding-error).", field: "valid", control: .init("660f78c00df0", .bits32),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && answer.valid && answer.mnemonic == "extrq" && p.at(0) == 0x0F && p.at(1) == 0x78
                     && p.modrm(at: 2).map { $0.reg != 0 } == true && others.rejected
             }),
@@ -455,8 +444,7 @@ extension KnownOracleBugs {
             truth: "#UD: VMOVAPS is EVEX.0F.W0 28 only (W1 exists as VMOVAPD with 66)",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): 62 f1 fc 08 28 c0 #UD after 6 bytes; 62 f1 7c 08 28 c0 (W0) executes. The matcher checks that the bytes with W flipped are Capstone's instruction for the project.",
             field: "valid", control: .init("62f17c0828c0", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", answer.valid, let e = p.evex, others.rejected else { return false }
                 var twin = bytes
                 twin[p.opcode + 2] ^= 0x80
@@ -471,8 +459,7 @@ extension KnownOracleBugs {
             example: .init("0f0fff0e", .bits64), observed: .init(valid: true, length: 4, mnemonic: "femms"),
             oracleSays: "femms (4 bytes)", truth: "#UD: 3DNow! has no suffix 0Eh (FEMMS is 0F 0E); Zen 4 has no 3DNow! at all",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): #UD.", field: "valid", control: .init("0f0e", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && answer.valid && answer.mnemonic == "femms" && p.at(0) == 0x0F && p.at(1) == 0x0F && others.rejected
             }),
         KnownOracleBug(
@@ -481,8 +468,7 @@ extension KnownOracleBugs {
             oracleSays: "nop dword ptr [rcx + 0xf]", truth: "cldemote byte ptr [rcx + 0xf] (SDM: NP 0F 1C /0 CLDEMOTE m8; hint NOP on CPUs without it)",
             evidence: "Zydis: cldemote byte ptr [rcx + 0xf]. CPU (Zen 4): executes, 4 bytes (as the NOP it is there).",
             field: "mnemonic", control: .init("0f1d410f", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard answer.mnemonic == "nop", p.at(0) == 0x0F, p.at(1).map({ (0x18...0x1F).contains($0) }) == true,
                       let name = others["project"]?.mnemonic, name != "nop", field == "mnemonic" || kind(field).hasPrefix("operand") else { return false }
                 return peerSidesWithProject(others, "mnemonic")
@@ -494,8 +480,7 @@ extension KnownOracleBugs {
             oracleSays: "vpmovm2b xmm16, k0 (EVEX.X = 1); 62 b1 f7 08 7b c8: vcvtusi2sd xmm1, xmm1, mm0 for rax",
             truth: "vpmovm2b xmm0, k0: in a register form EVEX.X extends ModRM.rm of vector registers only (SDM 2.7.2); ModRM.reg takes R and R'",
             evidence: "Zydis: xmm0; rax.", field: "operand.register", control: .init("62f27e0828c0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard let e = p.evex, e.p0 & 0x40 == 0, let op = p.vectorOpcode, p.modrm(at: op.modrm)?.mod == 3,
                       kind(field) == "operand.register" || kind(field) == "operand.size", let mine = operand(answer, field)?.register,
                       let theirs = operand(others["project"], field)?.register else { return false }
@@ -511,8 +496,7 @@ extension KnownOracleBugs {
             example: .init("8fea7810c001000000", .bits16), observed: .init(valid: true, length: 7, mnemonic: "bextr"),
             oracleSays: "bextr eax, eax, 0x1 (7 bytes)", truth: "bextr eax, eax, 0x1, 9 bytes: XOP.A 10 /r id takes a 4-byte immediate in every mode (APM BEXTR immediate form)",
             evidence: "Zydis: 9 bytes. In 32/64-bit mode Capstone reads 4 bytes.", field: "length", control: .init("8fea7810c001000000", .bits32),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard mode == .bits16, p.startsXop, p.at(1).map({ $0 & 0x1F == 0x0A }) == true else { return false }
                 // The 4-byte immediate is cut off (8f ea 78 10 6f 6e 65 65: Capstone bextr, 8 bytes).
                 // Or it passes 15 bytes (16-bit 67 26 26 67 26 26 26 26 8f ea 78 10 10 26 0f).
@@ -528,8 +512,7 @@ extension KnownOracleBugs {
             oracleSays: "vmovd xmm0, dword ptr [eax] with EVEX.L'L = 01", truth: "#UD: EVEX.128.66.0F.W0 6E is VMOVD; L'L must be 00 (SDM: EVEX.L'L other than 00 is #UD for it)",
             evidence: "Zydis: invalid (decoding-error). The matcher checks that the bytes with L'L = 00 are Capstone's instruction for the project.",
             field: "valid", control: .init("62f1fd086e00", .bits32),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", answer.valid, let e = p.evex, e.p2 & 0x60 != 0, others.rejected,
                       others.rejected(for: ["invalid-encoding", "decoding-error"]) else { return false }
                 var twin = bytes
@@ -548,8 +531,7 @@ extension KnownOracleBugs {
             oracleSays: "xcryptctr (0f a7 d8); also 0f a6 c8 (xsha1)", truth: "#UD: every PadLock form but XSTORE needs F3 (VIA PadLock guide)",
             evidence: "Zydis: invalid (decoding-error). XED requires the F3 too; DESIGN-NOTES and Corpus/vectors/peer-exceptions.tsv record Capstone's (and LLVM's) bare forms. CPU (Zen 4): 0f a7 d8 #UD.",
             field: "valid", control: .init("f30fa7d8", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && answer.valid && p.lastRep != 0xF3 && p.at(0) == 0x0F && (p.at(1) == 0xA6 || p.at(1) == 0xA7)
                     && answer.mnemonic != "xstore" && others.rejected
             }),
@@ -559,8 +541,7 @@ extension KnownOracleBugs {
             oracleSays: "mov ds, eax (64-bit 8e d8, 40 8e d8, 8e c4: mov es, esp; 32-bit 8e d8; 16-bit 66 8e d1: mov ss, ecx; 64-bit 4a 8e c4: mov es, rsp)",
             truth: "mov ds, ax (SDM: 8E /r MOV Sreg, r/m16; the REX.W form, MOV Sreg, r/m64, reads the same 16 bits: the project's map names it Ew)",
             evidence: "Zydis: mov ds, ax; mov ss, cx; mov es, sp. In 16-bit mode without 66 (8e d8) Capstone says ax: it takes the operand size for a register the instruction reads 16 bits of.", field: "operand.register", control: .init("8ed8", .bits16),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // With REX.W the 64-bit name (4a 8e c4: mov es, rsp), where the project and Zydis name the
                 // 16 bits MOV Sreg reads (the opcode map's Ew).
                 return p.at(0) == 0x8E && field.hasPrefix("operand[1].") && operand(answer, field)?.size == (p.rexW ? 8 : 4)
@@ -572,8 +553,7 @@ extension KnownOracleBugs {
             example: .init("480f1f36", .bits64), observed: .init(valid: true, length: 4, mnemonic: "nop"),
             oracleSays: "nop dword ptr [rsi] (REX.W; 16-bit 0f 18 78 6d: dword too)", truth: "nop qword ptr [rsi]: NOP r/m64 with REX.W (SDM NOP: 0F 1F /0 NOP r/m16, r/m32; REX.W r/m64); r/m16 in 16-bit mode",
             evidence: "Zydis: qword, word.", field: "operand.size", control: .init("0f1f36", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard answer.mnemonic == "nop", p.at(0) == 0x0F, let op = p.at(1), (0x18...0x1F).contains(op) else { return false }
                 // With 66 and REX.W Capstone lets the 66 win: word for qword (67 4c 4c 66 66 4c … 49 0f 1a 3f).
                 let wrong: Set<Int> = (p.has(0x66) || p.capstoneMandatory == 0x66) && p.rexW ? [2, 4] : [4]
@@ -590,7 +570,7 @@ extension KnownOracleBugs {
             oracleSays: "wbinvd", truth: "wbnoinvd (SDM and APM: F3 0F 09)",
             evidence: "Zydis 4.0.0 says wbinvd as well (zydis-wbnoinvd-as-wbinvd). Both manuals define F3 0F 09 as WBNOINVD (Zen 2 and later; #GP at CPL3 either way).",
             field: "mnemonic", control: .init("0f09", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
+            matches: { bytes, mode, _, answer, others, field, _ in
                 field == "mnemonic" && answer.mnemonic == "wbinvd" && others["project"]?.mnemonic == "wbnoinvd"
             }),
     ]
@@ -603,8 +583,7 @@ extension KnownOracleBugs {
             example: .init("66c7f8faff", .bits32), observed: .init(valid: true, length: 5, mnemonic: "xbegin"),
             oracleSays: "xbegin 0xffff", truth: "xbegin 0xffffffff: SDM XBEGIN: \"Use of the 16-bit operand size does not cause this address to be truncated to 16 bits, unlike a near jump to a relative offset\" (fallbackEIP := EIP + SignExtend32(rel16))",
             evidence: "Zydis: 0xffffffff. CPU: Zen 4 has no RTM (#UD).", field: "operand.target", control: .init("c7f8faffffff", .bits32),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard p.at(0) == 0xC7, p.at(1) == 0xF8, kind(field) == "operand.target", let mine = target(operand(answer, field)),
                       let truth = target(operand(others["project"], field)), mine <= 0xFFFF, mine != truth, truth & 0xFFFF == mine else { return false }
                 return peerSidesWithProject(others, field)
@@ -617,8 +596,7 @@ extension KnownOracleBugs {
             truth: "16-bit mode with 66: EIP = EIP + rel32, je 0x100007; 32-bit with 66: the operand size is 16, jns 0xffe5; 64-bit with REX.W: 66 is ignored, rel32",
             evidence: "Zydis: 0x100007, 0xffe5, 0x7fff42. SDM Jcc: IF OperandSize = 16 THEN EIP ← EIP AND 0000FFFFH. CPU (Zen 4): 66 48 e9 3a ff 7f 00 executes, 7 bytes (rel32).",
             field: "operand.target", control: .init("0f8400001000", .bits16),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // 67 likewise (32-bit 67 f3 0f 85 …: Capstone 0xffff8200 for 0x1fc08200).
                 guard kind(field) == "operand.target", p.has(0x66) || p.has(0x67), let mine = target(operand(answer, field)),
                       let truth = target(operand(others["project"], field)), mine != truth, mine & 0xFFFF == truth & 0xFFFF else { return false }
@@ -631,7 +609,7 @@ extension KnownOracleBugs {
             oracleSays: "jne 0xffffffffffffb305", truth: "AMD: rel16 and RIP wrapped to 16 bits: 0xb305",
             evidence: "Zydis (AMD branches) says the same as Capstone (zydis-amd-66-branch-not-wrapped). CPU (Zen 4): 66 e9 00 e0 at 0x1000 jumps to 0xf004 (0x1004 - 0x2000 wrapped to 16 bits); forward targets already wrap in both libraries (66 e8 2e 1b: 0x1b32).",
             field: "operand.target", control: .init("660f850003", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field, _ in
                 amdBranchNotWrapped(bytes, mode, vendor, answer, others, field)
             }),
     ]
@@ -662,7 +640,7 @@ extension KnownOracleBugs {
             oracleSays: "call qword ptr [rax]", truth: "AMD: call word ptr [rax]: 66 makes the operand size 16 (APM CALL near: 16-bit operand size in 64-bit mode with 66h; Intel ignores 66)",
             evidence: "Zydis (AMD branches) says qword too (zydis-amd-66-indirect-branch-size). CPU (Zen 4): 66 ff 10 with RSP 0x3008 faults writing 0x3006 (a 2-byte return address); ff 10 writes at 0x3000.",
             field: "operand.size", control: .init("66ff10", .bits64, .intel),
-            matches: { bytes, mode, vendor, answer, others, field in amdIndirectBranch16(bytes, mode, vendor, answer, others, field) }),
+            matches: { bytes, mode, vendor, answer, others, field, _ in amdIndirectBranch16(bytes, mode, vendor, answer, others, field) }),
         KnownOracleBug(
             id: "zydis-amd-66-indirect-branch-size", oracle: "zydis",
             summary: "gives 66-prefixed CALL/JMP near indirect (ff /2, /4) a 64-bit operand in 64-bit mode (AMD branches)",
@@ -670,7 +648,7 @@ extension KnownOracleBugs {
             oracleSays: "call qword ptr [rax]", truth: "AMD: call word ptr [rax] (16-bit operand size with 66h)",
             evidence: "Capstone says qword too. CPU (Zen 4): 66 ff 10 pushes a 2-byte return address (faults writing RSP - 2).",
             field: "operand.size", control: .init("66ff10", .bits64, .intel),
-            matches: { bytes, mode, vendor, answer, others, field in amdIndirectBranch16(bytes, mode, vendor, answer, others, field) }),
+            matches: { bytes, mode, vendor, answer, others, field, _ in amdIndirectBranch16(bytes, mode, vendor, answer, others, field) }),
     ]
 
     // MARK: Zydis
@@ -682,8 +660,7 @@ extension KnownOracleBugs {
             oracleSays: "nop ebx, edx", truth: "nop bx (NOP r/m16 with 66; the reg field does nothing)",
             evidence: "Zydis itself says nop bx, dx for 66 0f 1f d3 and 66 0f 19 d3. Capstone rejects the register forms (capstone-hint-nop-register-forms). CPU (Zen 4): 66 0f 1e d3 executes, 4 bytes.",
             field: "operand.register", control: .init("0f1ed3", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // In 16-bit mode the other way round (16-bit 66 0f 1e f3: nop bx for ebx).
                 let (without, with) = mode == .bits16 ? (2, 4) : (4, 2)
                 return p.has(0x66) && p.lastRep == nil && !p.rexW && p.at(0) == 0x0F && p.at(1) == 0x1E && answer.mnemonic == "nop"
@@ -695,8 +672,7 @@ extension KnownOracleBugs {
             oracleSays: "movsxd ax, ax (memory form 66 63 00: dword ptr)", truth: "movsxd ax, eax: the source is 32 bits with 66 as without it",
             evidence: "CPU (Zen 4): 66 63 00 with RAX 0x2ffe faults at 0x3000 (a 4-byte read; 66 8b 00 there completes). Zydis sizes the memory form m32 itself; Capstone says eax. The Intel SDM writes 66 63 as MOVSXD r16, r/m16; that is not measurable here (no Intel CPU).",
             field: "operand.register", control: .init("63c0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard mode == .bits64, p.has(0x66), !p.rexW, p.at(0) == 0x63, field.hasPrefix("operand[1]."),
                       let mine = operand(answer, field), mine.kind == .register, mine.size == 2 else { return false }
                 return operand(others["project"], field)?.size == 4
@@ -707,7 +683,7 @@ extension KnownOracleBugs {
             oracleSays: "senduipi edi (with REX.W too)", truth: "senduipi rdi: SENDUIPI (F3 0F C7 /6, 64-bit mode only) takes the UITT index in a 64-bit register (SDM: SENDUIPI reg; assemblers take r64)",
             evidence: "Capstone does not know SENDUIPI (rdrand, capstone-mandatory-prefix-lost). Zydis' r32 names a register size the instruction does not have in the only mode it exists in.",
             field: "operand.register", control: .init("0fc7f7", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
+            matches: { bytes, mode, _, answer, others, field, _ in
                 answer.mnemonic == "senduipi" && field.hasPrefix("operand[0].") && answer.operands.first?.size == 4
                     && others["project"]?.operands.first?.size == 8
             }),
@@ -717,7 +693,7 @@ extension KnownOracleBugs {
             oracleSays: "wbinvd", truth: "wbnoinvd (SDM and APM: F3 0F 09)",
             evidence: "Capstone says wbinvd as well (capstone-wbnoinvd-as-wbinvd). Both manuals define F3 0F 09 as WBNOINVD.",
             field: "mnemonic", control: .init("0f09", .bits64),
-            matches: { _, _, _, answer, others, field in
+            matches: { _, _, _, answer, others, field, _ in
                 field == "mnemonic" && answer.mnemonic == "wbinvd" && others["project"]?.mnemonic == "wbnoinvd"
             }),
         KnownOracleBug(
@@ -727,7 +703,7 @@ extension KnownOracleBugs {
             oracleSays: "jnz 0xffffffffffffb305", truth: "AMD: rel16 and RIP wrapped to 16 bits: 0xb305",
             evidence: "Capstone says the same (capstone-amd-66-branch-not-wrapped). CPU (Zen 4): 66 e9 00 e0 at 0x1000 jumps to 0xf004.",
             field: "operand.target", control: .init("660f850003", .bits64, .amd),
-            matches: { bytes, mode, vendor, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field, _ in
                 amdBranchNotWrapped(bytes, mode, vendor, answer, others, field)
             }),
         KnownOracleBug(
@@ -737,8 +713,7 @@ extension KnownOracleBugs {
             oracleSays: "mov cl, byte ptr [r13d] (the disp32 read but dropped)", truth: "mov cl, byte ptr [0x88e9d8]: REX.B does not apply to SIB.base 101b with mod 00 (SDM Vol. 2 Table 2-5, special cases of REX)",
             evidence: "Capstone: [0x88e9d8]. Zydis itself gets it right without 67 (41 8a 0c 25 …) and with 67 and no REX.B.",
             field: "operand.base", control: .init("418a0c25d8e98800", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // EVEX.B likewise (67 62 91 fd 28 64 04 fd: B̄ = 0), and VEX3/XOP.B (67 c4 81 fd 61 04 45
                 // 00 00 00 00: vpunpcklwd ymm0, ymm0, [r8d*2], Zydis [r13d + r8d*2]).
                 let vex3B = (p.at(0) == 0xC4 || p.startsXop) && p.at(1).map { $0 & 0x20 == 0 } == true
@@ -755,8 +730,7 @@ extension KnownOracleBugs {
             example: .init("f34190", .bits64), observed: .init(valid: true, length: 3, mnemonic: "pause"),
             oracleSays: "pause", truth: "xchg r8d, eax: with REX.B, 90 is XCHG r8 (SDM NOP/XCHG; PAUSE is F3 90 without REX.B)",
             evidence: "Capstone: xchg r8d, eax.", field: "mnemonic", control: .init("f390", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // Capstone may say pause or nop too (capstone-90-rex-b-with-66): the project's XCHG is enough.
                 return mode == .bits64 && p.rex & 1 != 0 && p.at(0) == 0x90 && p.lastRep == 0xF3 && answer.mnemonic == "pause"
                     && (field == "mnemonic" || field == "operands.count") && others["project"]?.mnemonic == "xchg"
@@ -766,8 +740,7 @@ extension KnownOracleBugs {
             example: .init("480f02c3", .bits64), observed: .init(valid: true, length: 4, mnemonic: "lar"),
             oracleSays: "lar rax, rbx", truth: "lar rax, ebx (SDM: REX.W + 0F 02 /r LAR r64, r32/m16)",
             evidence: "Capstone: lar rax, ebx. Without REX.W Zydis says ebx (0f 02 c3).", field: "operand.register", control: .init("0f02c3", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return p.rexW && p.at(0) == 0x0F && (p.at(1) == 0x02 || p.at(1) == 0x03) && field.hasPrefix("operand[1].")
                     && operand(answer, field)?.size == 8 && peerSidesWithProject(others, field)
             }),

@@ -11,8 +11,7 @@ extension KnownOracleBugs {
             truth: "#UD: VEX.0F 84 and MVEX exist only on Knights Corner",
             evidence: "Capstone: invalid. CPU: c5 64 84 23 85 e7 00 and c5 f8 85 … #UD. Same answer with KNC mode on.",
             field: "valid", control: .init("c5fc41d3", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard field == "valid", answer.valid, p.startsVexOrEvex, !others.isEmpty, !others.accepted else { return false }
                 let mvex = p.at(0) == 0x62 && p.at(2).map { $0 & 0x04 == 0 } == true
                 return mvex || kncMnemonics.contains(answer.mnemonic ?? "")
@@ -24,8 +23,7 @@ extension KnownOracleBugs {
             truth: "AMD: ud0, 2 bytes (APM: 0F FF, no ModRM)",
             evidence: "Capstone: ud0, 2 bytes. CPU (Zen 4): 0f ff 15 d6 … #UD already with only 0f ff mapped; 64 0f ff de and 45 0f ff 0c e7 with only 3 bytes mapped.",
             field: "length", control: .init("0fff15d63ea2b1901c", .bits64, .intel),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard vendor == .amd, p.at(0) == 0x0F, p.at(1) == 0xFF else { return false }
                 // The ModRM it wants is cut off (36 36 36 36 0f ff 05: no displacement follows).
                 if field == "valid" {
@@ -44,8 +42,7 @@ extension KnownOracleBugs {
             truth: "wrmsrns (SDM: NP 0F 01 C6), 3 bytes; rdmsrlist/wrmsrlist (F2/F3 0F 01 C6), erets/eretu (F2/F3 0F 01 CA), lkgs (F2 0F 00 /6)",
             evidence: "Capstone: invalid too (it lacks them as well; f2/f3 0f 01 ca it calls clac). CPU (Zen 4, which lacks them): 0f 01 c6 #UD after 3 bytes. Zydis 4.0.0 (Nov 2022) predates the ISE entries.",
             field: "valid", control: .init("0f01c5", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard field == "valid", !answer.valid, p.at(0) == 0x0F, let m = p.modrm(at: 2),
                       let name = others["project"].flatMap({ $0.valid ? $0.mnemonic : nil }),
                       let shape = zydisUnknownMnemonics[name] else { return false }
@@ -58,8 +55,7 @@ extension KnownOracleBugs {
             oracleSays: "nop ecx, eax (3 bytes): the Intel reserved-NOP, whatever the vendor", truth: "AMD: #UD (PREFETCH/PREFETCHW take memory only; APM: #UD if the operand is a register)",
             evidence: "Capstone: invalid. CPU (Zen 4): 0f 0d c1, 0f 0d f1, 0f 0d fa #UD; 0f 0d 00 executes.",
             field: "valid", control: .init("0f0dc1", .bits64, .intel),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 return vendor == .amd && field == "valid" && answer.valid && p.at(0) == 0x0F && p.at(1) == 0x0D
                     && p.modrm(at: 2)?.mod == 3 && others.rejected
             }),
@@ -70,8 +66,7 @@ extension KnownOracleBugs {
             truth: "AMD: hint NOP (nop dword ptr [rdi - 0x62], 4 bytes); AMD has no MPX",
             evidence: "Capstone: nop, 4 bytes. CPU (Zen 4): 0f 1a 7f 9e cb, 0f 1b b3 00 12 ea f9, 0f 1a 15 a7 72 f2 13 (RIP-relative), 4f 0f 1b b8 18 cc a0 06, f2 0f 1a c7, 66 0f 1a c0, f3 0f 1b c0 execute with the NOP's length.",
             field: "valid", control: .init("0f1a7f9ecb", .bits64, .intel),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard vendor == .amd, p.at(0) == 0x0F, p.at(1) == 0x1A || p.at(1) == 0x1B, let project = others["project"],
                       project.valid, project.mnemonic == "nop" else { return false }
                 if field == "valid" { return !answer.valid }
@@ -86,8 +81,7 @@ extension KnownOracleBugs {
             truth: "Intel: #UD (SDM BNDCL/BNDCU/BNDCN/BNDMOV: #UD if 67H is not used and CS.D=0, or used and CS.D=1, whatever the operand)",
             evidence: "Capstone: invalid (it knows no MPX). With 67 in 16-bit mode (67 f2 0f 1a c7, 32-bit addressing) Zydis and the project agree: bndcu. CPU: no MPX here.",
             field: "valid", control: .init("67f20f1ac7", .bits16),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 return vendor == .intel && field == "valid" && answer.valid && p.addressSize == 16 && p.at(0) == 0x0F
                     && (p.at(1) == 0x1A || p.at(1) == 0x1B) && answer.mnemonic?.hasPrefix("bnd") == true
                     && others.rejected
@@ -100,7 +94,7 @@ extension KnownOracleBugs {
             truth: "AMD: kaddw k4, k0, k1, 4 bytes: only the low three bits of a VEX mask specifier count",
             evidence: "CPU (Zen 4): c5 7c 4a e1, c5 bc 4a e1, c4 61 fd 4a e1, c5 55 41 e9, c4 61 05 45 f6 execute (difftest native --exec); EVEX.R/R' on a mask (62 71 7d 48 76 c9) #UD. Capstone: invalid (it knows no opmask forms). The matcher needs the project's Intel answer to be reserved-register and the twin with R and vvvv[3] clear to decode the same.",
             field: "valid", control: .init("c57c4ae1", .bits64, .intel),
-            matches: { bytes, mode, vendor, answer, others, field in
+            matches: { bytes, mode, vendor, answer, others, field, _ in
                 field == "valid" && !answer.valid && vexMaskHighBitsAMD(bytes, mode, vendor, others)
             }),
         amdOnlyEncodings(oracle: "zydis"),

@@ -46,7 +46,8 @@ public enum KnownOracleBugs {
     static func firstMatch(oracle: String, bytes: [UInt8], mode: Mode, vendor: Vendor, own: DecodeAnswer,
                            others: [String: DecodeAnswer], field: String) -> Int? {
         guard let entries = matchersByOracle[oracle] else { return nil }
-        for e in entries where e.matches(bytes, mode, vendor, own, others, field) { return e.index }
+        let scan = PrefixScan(bytes, mode)  // once per lookup, not per matcher
+        for e in entries where e.matches(bytes, mode, vendor, own, others, field, scan) { return e.index }
         return nil
     }
 
@@ -62,8 +63,7 @@ public enum KnownOracleBugs {
             truth: "vpmaddwd zmm1, zmm1, zmm9 (EVEX.512.66.0F.WIG F5 /r, AVX512BW), 6 bytes",
             evidence: "Zydis: the same instruction and length. CPU (Zen 4): 62 d1 75 48 f5 c9, 62 11 dd c9 ed fc, 62 02 d5 2f 0d e3, 62 f2 d5 c2 8d c7, 62 03 a5 2b 72 43 c0 1b execute with the project's length (FP16 forms #UD there: no AVX512-FP16). 1M random 64-bit buffers: ~25 cases; /usr/lib .text: ~370k.",
             field: "valid", control: .init("62f17d48fec0", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && !answer.valid && p.evex != nil && others.agreeOnOneInstruction != nil
             }),
         KnownOracleBug(
@@ -74,8 +74,7 @@ public enum KnownOracleBugs {
             truth: "vbroadcasti128 ymm11, xmmword ptr [rip - 0x1afa] (VEX.256.66.0F38.W0 5A /r), 9 bytes",
             evidence: "Zydis: the same instruction and length. CPU (Zen 4): c4 62 7d 5a 00 faults on its memory operand (decoded, 5 bytes); c5 e4 4a dc (kaddw), c5 ec 4b e5 (kunpckwd), c4 42 31 cf f6 (vgf2p8mulb) execute, 4/4/5 bytes (c4 42 25 51 32, vpdpbusds, and XOP 8f ca 80 12 …, lwpval, #UD: no AVX-VNNI, no LWP). APM: LWPVAL is XOP.A 12 /1 id.",
             field: "valid", control: .init("c4e27d5800", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 return field == "valid" && !answer.valid && ((p.startsVexOrEvex && p.at(0) != 0x62) || p.startsXop)
                     && others.agreeOnOneInstruction != nil
             }),
@@ -87,8 +86,7 @@ public enum KnownOracleBugs {
             truth: "#UD: VEX.vvvv must be 1111b when the form has no vvvv operand; outside 64-bit mode its high bit is ignored only where it names a register",
             evidence: "Zydis: invalid (bad-register). CPU (Zen 4, 64-bit mode, the same field): c4 e1 39 51 c0 and c4 e2 39 13 e8 #UD, c4 e1 79 51 c0 and c4 e2 79 13 e8 execute. binutils (x86: ignore high register select bit(s) in 32- and 16-bit modes) keeps the all-ones check. The matcher checks the twin with vvvv = 1111b.",
             field: "valid", control: .init("c4c1f951734e", .bits32),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 // EVEX likewise (16-bit 62 f3 3d 48 19 30: vextractf32x4 with vvvv 0111b).
                 // XOP likewise (16-bit 8f e9 38 c2 8c bd …: vphaddbd with vvvv 0111b).
                 // The project may name the W first (32-bit 64 62 f2 bd 08 18 …: invalid-encoding).
@@ -128,8 +126,7 @@ public enum KnownOracleBugs {
             truth: "#UD: VPSRAVD is VEX.66.0F38.W0 46 (W1 exists only as EVEX VPSRAVQ)",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): c4 e2 e5 46 ef, c4 e2 b9 0d 29, c4 c2 ad 2d 37, c4 82 bd 16 93 … #UD; the W0 twins decode as Capstone's instruction with its length. The matcher checks that twin with the project decoder.",
             field: "valid", control: .init("c4e26546ef", .bits64),
-            matches: { bytes, mode, vendor, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, vendor, answer, others, field, p in
                 guard field == "valid", answer.valid, p.vex3W == true, others.rejected,
                       others.rejected(for: ["invalid-encoding"]) else { return false }
                 var twin = bytes
@@ -151,8 +148,7 @@ public enum KnownOracleBugs {
             truth: "#UD: EVEX.L'L = 11 is reserved unless EVEX.b gives rounding control on a register form (SDM Table 2-36)",
             evidence: "Zydis: invalid (malformed-evex, invalid-mask). CPU (Zen 4): 62 03 75 66 03 fd ba, 62 52 0d e2 3b f9 and 62 42 05 d0 b8 5d af 55 #UD; 62 42 05 d1 b8 5d af 55 (k1 instead of k0) decodes (faults on memory).",
             field: "valid", control: .init("62037546030000", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 guard field == "valid", answer.valid, let e = p.evex, let op = p.vectorOpcode, others.rejected else { return false }
                 let ll = (e.p2 >> 5) & 3, b = e.p2 & 0x10 != 0, z = e.p2 & 0x80 != 0
                 let registerForm = p.modrm(at: op.modrm)?.mod == 3
@@ -166,8 +162,7 @@ public enum KnownOracleBugs {
             truth: "vfmadd213pd zmm4, zmm0, zmm1, {rz-sae}: 6 bytes",
             evidence: "Zydis: 6 bytes. CPU (Zen 4): 62 f2 fd 78 a8 e1, 62 d1 e5 78 59 e3, 62 f1 85 5f 5c f5 execute, 6 bytes.",
             field: "length", control: .init("62f2fd48a8e162f17c481035c0ae04", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // {rn-sae} too where Capstone knows the form (62 f1 df 10 58 ce: vaddsd, 7 bytes).
                 guard field == "length", let e = p.evex, let op = p.vectorOpcode, e.p2 & 0x10 != 0,
                       p.modrm(at: op.modrm)?.mod == 3, let agreed = others.agreedLength else { return false }
@@ -179,8 +174,7 @@ public enum KnownOracleBugs {
             oracleSays: "vpgatherqq ymm2, qword ptr [r15], ymm13 (5 bytes); also 16-bit addressing (16-bit c4 e2 f9 92 14: vgatherdpd xmm2, [si], xmm0)", truth: "#UD: VSIB addressing needs ModRM.rm = 100b (a SIB byte)",
             evidence: "Zydis: invalid (decoding-error). CPU (Zen 4): c4 82 95 91 17 #UD; c4 82 95 91 14 22 (with SIB) decodes.",
             field: "valid", control: .init("c4829591142227", .bits64),
-            matches: { bytes, mode, _, answer, others, field in
-                let p = PrefixScan(bytes, mode)
+            matches: { bytes, mode, _, answer, others, field, p in
                 // 16-bit addressing has no SIB byte at all (16-bit c4 e2 f9 92 14).
                 guard field == "valid", answer.valid, let op = p.vectorOpcode, let m = p.modrm(at: op.modrm), m.mod != 3,
                       m.rm != 4 || p.addressSize == 16,

@@ -60,18 +60,21 @@ public struct CampaignBenchmark {
     /// (Sessions 3 and 4 called cs_disasm alone `capstone-raw` and the normalized answer
     /// `capstone-alone`; `capstone-raw` is still accepted as a name for capstone-alone.)
     public static let subjects = ["capstone-alone", "capstone-normalized", "campaign-jobs1", "campaign-jobs2"]
+    /// Parts of a campaign case, run only when named: making the cases, the project's decode,
+    /// that plus Capstone and the raw comparison, and the checker's whole `check`.
+    public static let extraSubjects = ["generate", "project-decode", "capstone-compare", "check"]
 
     /// The subject `name` stands for (an older name maps to its subject), or nil if none.
     public static func subject(named name: String) -> String? {
         let subject = name == "capstone-raw" ? "capstone-alone" : name
-        return subjects.contains(subject) ? subject : nil
+        return subjects.contains(subject) || extraSubjects.contains(subject) ? subject : nil
     }
 
     public func run(subjects: [String] = subjects) throws -> [Measurement] {
         var out: [Measurement] = []
         var all: [Case] = []
         let subjects = subjects.compactMap(Self.subject(named:))
-        if subjects.contains("capstone-alone") || subjects.contains("capstone-normalized") { all = cases(cases) }
+        if subjects.contains(where: { $0.hasPrefix("capstone") || Self.extraSubjects.contains($0) }) { all = cases(cases) }
         let capstone = try CapstoneOracle()
         /// Times `decodes` over every case on this thread.
         func timed(_ subject: String, _ decodes: (Case) -> Bool) {
@@ -89,6 +92,25 @@ public struct CampaignBenchmark {
         }
         if subjects.contains("capstone-normalized") {
             timed("capstone-normalized") { c in capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0).valid }
+        }
+        if subjects.contains("project-decode") {
+            timed("project-decode") { c in if case .valid = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0) { return true } else { return false } }
+        }
+        if subjects.contains("capstone-compare") {
+            timed("capstone-compare") { c in
+                let r = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0)
+                return capstone.decode(c.bytes, mode: c.mode, vendor: c.vendor, unlessAgreeingWith: r) == nil
+            }
+        }
+        if subjects.contains("check") {
+            let checker = DecodeChecker(others: [capstone])
+            timed("check") { c in checker.check(c, withAnswers: false).isEmpty }
+        }
+        if subjects.contains("generate") {
+            let g = config(jobs: 1, cases: cases)
+            let factory = CaseFactory(seed: seed, mode: mode, vendor: .intel, kinds: g.generators)
+            var k: UInt64 = 0
+            timed("generate") { _ in k += 1; return factory.make(at: g.index(ofCase: k)) != nil }
         }
         for jobs in [1, 2] where subjects.contains("campaign-jobs\(jobs)") {
             // With one job the campaign runs its worker on this thread.

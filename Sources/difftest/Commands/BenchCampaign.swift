@@ -28,7 +28,7 @@ struct BenchCampaign: ParsableCommand {
     @Option(help: "Also run a campaign of this many cases (jobs 2) and sample its RSS (0: skip).")
     var rssCases: Int = 0
 
-    @Option(help: "Subjects to run (comma separated; default all: \(CampaignBenchmark.subjects.joined(separator: ","))).")
+    @Option(help: "Subjects to run (comma separated; default all: \(CampaignBenchmark.subjects.joined(separator: ",")); also \(CampaignBenchmark.extraSubjects.joined(separator: ",")), the parts of a case).")
     var subjects: String = CampaignBenchmark.subjects.joined(separator: ",")
 
     @Flag(help: "One JSON object per line.")
@@ -39,7 +39,7 @@ struct BenchCampaign: ParsableCommand {
     func validate() throws {
         if cases <= 0 { fail("--cases must be positive") }
         for s in subjectList where CampaignBenchmark.subject(named: s) == nil {
-            fail("unknown subject '\(s)' (known: \(CampaignBenchmark.subjects.joined(separator: ", ")))")
+            fail("unknown subject '\(s)' (known: \((CampaignBenchmark.subjects + CampaignBenchmark.extraSubjects).joined(separator: ", ")))")
         }
         if subjectList.isEmpty { fail("--subjects is empty") }
         if rssCases < 0 { fail("--rss-cases must not be negative") }

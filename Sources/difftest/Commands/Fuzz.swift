@@ -168,7 +168,7 @@ final class FindingsLog: @unchecked Sendable {
     var buffer: [UInt8] = []
 
     init(path: String) {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)  // FileHandle below says whether it opened
         handle = FileHandle(forWritingAtPath: path)
     }
 
