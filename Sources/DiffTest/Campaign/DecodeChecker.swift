@@ -11,9 +11,16 @@ public final class DecodeChecker {
     /// `others`, each as a ProjectAgreeingOracle where it is one (cast once, not per case).
     let agreeing: [ProjectAgreeingOracle?]
 
+    /// Each other oracle's pair name in signatures (`project:capstone`), made once.
+    let pairNames: [String]
+    /// One decoder per mode and vendor (`decoderIndex`), made once.
+    let decoders: [X86Decoder]
+
     public init(others: [DecodeOracle]) {
         self.others = others.filter { $0.name != "project" }
         agreeing = self.others.map { $0 as? ProjectAgreeingOracle }
+        pairNames = self.others.map { "project:" + $0.name }
+        decoders = [Mode.bits16, .bits32, .bits64].flatMap { m in [Vendor.intel, .amd].map { X86Decoder(mode: m, vendor: $0) } }
     }
 
     /// Opens one handle of each named oracle (`project` is implied and skipped).
@@ -32,13 +39,16 @@ public final class DecodeChecker {
         return v
     }
 
-    /// A decoder for the opcode map and byte of a signature (making one costs nothing).
-    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder { X86Decoder(mode: mode, vendor: vendor) }
+    /// The decoder of a mode and vendor.
+    @inline(__always)
+    func decoder(_ mode: Mode, _ vendor: Vendor) -> X86Decoder {
+        decoders[(mode == .bits16 ? 0 : mode == .bits32 ? 2 : 4) + (vendor == .intel ? 0 : 1)]
+    }
 
     /// The findings of one case, one per disagreeing oracle, in oracle order. Empty when every
     /// oracle agrees with the project after normalization.
     public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
-        let result = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0)
+        let result = decoder(c.mode, c.vendor).decode(c.bytes, address: 0)
         guard !withAnswers else { return check(c, mine: ProjectOracle.answer(result), known: [:], withAnswers: true) }
         // The common case, without building the project's answer: every oracle agrees. An
         // oracle that can tell so from its own raw answer (ProjectAgreeingOracle) builds none.
@@ -57,6 +67,7 @@ public final class DecodeChecker {
         }
         if agree { return [] }
         var known: [String: DecodeAnswer] = [:]
+        known.reserveCapacity(theirs.count)
         for (name, answer) in theirs { known[name] = answer }
         return check(c, mine: ProjectOracle.answer(result), known: known)
     }
@@ -69,6 +80,7 @@ public final class DecodeChecker {
     /// `check` with the project's answer and any already known oracle answers (by name) given.
     func check(_ c: Case, mine: DecodeAnswer, known: [String: DecodeAnswer], withAnswers: Bool = false) -> [Finding] {
         var answers: [(name: String, answer: DecodeAnswer)] = [("project", mine)]
+        answers.reserveCapacity(others.count + 1)
         var differs = false
         for o in others {
             let theirs = (known.isEmpty ? nil : known[o.name]) ?? o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
@@ -77,10 +89,11 @@ public final class DecodeChecker {
         }
         guard differs else { return [] }
         var byName: [String: DecodeAnswer] = [:]
+        byName.reserveCapacity(answers.count)
         for (n, a) in answers { byName[n] = a }
         var out: [Finding] = []
         var location: (map: String, opcode: String)?
-        for (name, theirs) in answers.dropFirst() {
+        for (k, (name, theirs)) in answers.dropFirst().enumerated() {
             let differences = compare(mine, theirs)
             guard !differences.isEmpty else { continue }
             guard let primary = Self.primary(differences, oracle: name, case: c, answers: answers, byName: byName) else { continue }
@@ -90,7 +103,7 @@ public final class DecodeChecker {
             }
             let fieldKind = FieldDifference.kind(of: primary.field)
             let signature = Signature(
-                kind: c.kind, oracles: "project:\(name)", map: location!.map, opcode: location!.opcode, field: fieldKind,
+                kind: c.kind, oracles: pairNames[k], map: location!.map, opcode: location!.opcode, field: fieldKind,
                 knownBug: primary.knownBug)
             out.append(
                 Finding(
@@ -113,9 +126,12 @@ public final class DecodeChecker {
         guard let own = byName[oracle], let project = byName["project"] else { return nil }
         let others = KnownOracleBugs.others(of: oracle, in: byName)
         // Stable order by severity, most severe first.
-        let order = differences.indices.sorted {
-            let a = Severity.of(field: differences[$0].field), b = Severity.of(field: differences[$1].field)
-            return a != b ? a > b : $0 < $1
+        let order: [Int]
+        if differences.count == 1 {
+            order = [0]
+        } else {
+            let severity = differences.map { Severity.of(field: $0.field).rank }
+            order = differences.indices.sorted { severity[$0] != severity[$1] ? severity[$0] > severity[$1] : $0 < $1 }
         }
         var first: Divergence?
         for k in order {

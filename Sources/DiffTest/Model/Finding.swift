@@ -84,12 +84,18 @@ public enum Severity: String, Codable, CaseIterable, Comparable, Sendable {
 /// Text form, also the bucket's id: `decode/project:capstone/0f/b9/length`, with
 /// `/known:<bug-id>` appended for explained buckets.
 public struct Signature: Codable, Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var kind: String
-    public var oracles: String
-    public var map: String
-    public var opcode: String
-    public var field: String
-    public var knownBug: String?
+    public var kind: String { didSet { rehash() } }
+    public var oracles: String { didSet { rehash() } }
+    public var map: String { didSet { rehash() } }
+    public var opcode: String { didSet { rehash() } }
+    public var field: String { didSet { rehash() } }
+    public var knownBug: String? { didSet { rehash() } }
+    /// The parts' hash, computed once: a campaign looks a finding's signature up three or four
+    /// times (this batch's new ones, the worker's exemplars, the bucket table), and hashing six
+    /// strings each time was a visible part of a divergent case.
+    private var hashOfParts = 0
+
+    enum CodingKeys: String, CodingKey { case kind, oracles, map, opcode, field, knownBug }
 
     public init(kind: String, oracles: String, map: String, opcode: String, field: String, knownBug: String? = nil) {
         self.kind = kind
@@ -98,6 +104,32 @@ public struct Signature: Codable, Hashable, Comparable, Sendable, CustomStringCo
         self.opcode = opcode
         self.field = field
         self.knownBug = knownBug
+        rehash()
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(String.self, forKey: .kind), oracles: try c.decode(String.self, forKey: .oracles),
+                  map: try c.decode(String.self, forKey: .map), opcode: try c.decode(String.self, forKey: .opcode),
+                  field: try c.decode(String.self, forKey: .field), knownBug: try c.decodeIfPresent(String.self, forKey: .knownBug))
+    }
+
+    private mutating func rehash() {
+        var h = Hasher()
+        h.combine(kind)
+        h.combine(oracles)
+        h.combine(map)
+        h.combine(opcode)
+        h.combine(field)
+        h.combine(knownBug)
+        hashOfParts = h.finalize()
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashOfParts) }
+
+    public static func == (a: Signature, b: Signature) -> Bool {
+        a.hashOfParts == b.hashOfParts && a.kind == b.kind && a.oracles == b.oracles && a.map == b.map && a.opcode == b.opcode
+            && a.field == b.field && a.knownBug == b.knownBug
     }
 
     public var text: String {
