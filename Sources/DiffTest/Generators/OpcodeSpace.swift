@@ -165,7 +165,7 @@ struct Encoding {
         var out: [UInt8] = []
         out.reserveCapacity(16)
         if rexFirst && rex != 0 { out.append(rex) }
-        out += legacyPrefixes
+        legacyPrefixes.append(to: &out)
         let cls = EncodingClass(map)
         if cls == .legacy || cls == .threeDNow {
             if mandatory != 0 { out.append(Self.mandatoryBytes[Int(mandatory & 3)]) }
@@ -206,9 +206,9 @@ struct Encoding {
         }
         if let modrm { out.append(modrm) }
         if let sib { out.append(sib) }
-        out += displacement
+        displacement.append(to: &out)
         if map == .amd3DNow { out.append(opcode) }
-        out += immediate
+        immediate.append(to: &out)
         return out
     }
 }
@@ -252,6 +252,20 @@ struct InlineBytes: RandomAccessCollection, MutableCollection, ExpressibleByArra
         precondition(count < 16, "more than 16 bytes")
         count += 1
         self[count - 1] = b
+    }
+
+    /// `out.append(contentsOf: self)` without the generic sequence copy (a visible part of
+    /// making a structured case).
+    @inline(__always)
+    func append(to out: inout [UInt8]) {
+        var k = 0
+        var w = low
+        while k < count {
+            if k == 8 { w = high }
+            out.append(UInt8(truncatingIfNeeded: w))
+            w >>= 8
+            k += 1
+        }
     }
 
     /// `append(contentsOf: rng.bytes(n))`: the same draws (SplitMix64.bytes), the same bytes.
