@@ -60,9 +60,11 @@ public struct CampaignBenchmark {
     /// (Sessions 3 and 4 called cs_disasm alone `capstone-raw` and the normalized answer
     /// `capstone-alone`; `capstone-raw` is still accepted as a name for capstone-alone.)
     public static let subjects = ["capstone-alone", "capstone-normalized", "campaign-jobs1", "campaign-jobs2"]
-    /// Parts of a campaign case, run only when named: making the cases, the project's decode,
-    /// that plus Capstone and the raw comparison, and the checker's whole `check`.
-    public static let extraSubjects = ["generate", "project-decode", "capstone-compare", "check"]
+    /// Parts of a campaign case, run only when named: making the cases (`generate`), the
+    /// project's full decode (`project-decode`), that and Capstone's decode with detail, nothing
+    /// compared (`both-decoders`: the most a campaign could reach), plus the raw comparison
+    /// (`capstone-compare`), and the checker's whole `check`.
+    public static let extraSubjects = ["generate", "project-decode", "both-decoders", "capstone-compare", "check"]
 
     /// The subject `name` stands for (an older name maps to its subject), or nil if none.
     public static func subject(named name: String) -> String? {
@@ -95,6 +97,15 @@ public struct CampaignBenchmark {
         }
         if subjects.contains("project-decode") {
             timed("project-decode") { c in if case .valid = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0) { return true } else { return false } }
+        }
+        if subjects.contains("both-decoders") {
+            // What a campaign cannot do without: the system under test and the oracle decode
+            // every case. Its rate over capstone-alone bounds campaign-jobs1 / capstone-alone.
+            timed("both-decoders") { c in
+                let r = X86Decoder(mode: c.mode, vendor: c.vendor).decode(c.bytes, address: 0)
+                let n = c.bytes.withUnsafeBytes { capstone.rawLength($0, mode: c.mode, detail: true) }
+                if case .valid = r { return n != nil } else { return n == nil }
+            }
         }
         if subjects.contains("capstone-compare") {
             timed("capstone-compare") { c in

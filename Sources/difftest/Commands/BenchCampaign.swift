@@ -63,6 +63,9 @@ struct BenchCampaign: ParsableCommand {
             if names.isSuperset(of: ["campaign-jobs1", "capstone-alone"]) {
                 print(String(format: "campaign-jobs1 / capstone-alone       %.2f (target >= 0.75; thread CPU time)", cpu("campaign-jobs1") / cpu("capstone-alone")))
             }
+            if names.isSuperset(of: ["both-decoders", "capstone-alone"]) {
+                print(String(format: "both-decoders / capstone-alone        %.2f (the ceiling of campaign-jobs1 / capstone-alone: the project's and Capstone's decodes alone)", cpu("both-decoders") / cpu("capstone-alone")))
+            }
             if names.isSuperset(of: ["campaign-jobs1", "capstone-normalized"]) {
                 print(String(format: "campaign-jobs1 / capstone-normalized  %.2f (for reference: Capstone plus the full normalization; thread CPU time)", cpu("campaign-jobs1") / cpu("capstone-normalized")))
             }
