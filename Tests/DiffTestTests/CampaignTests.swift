@@ -28,6 +28,19 @@ import X86Decoder
         #expect(try bench.run(subjects: ["capstone-raw"]).map(\.subject) == ["capstone-alone"])
     }
 
+    /// The parts of a case run only when named, in their fixed order, and the ceiling
+    /// subject (both decoders, nothing compared) is slower than Capstone alone.
+    @Test func benchmarkPartSubjects() throws {
+        let bench = CampaignBenchmark(seed: 3, cases: 20000)
+        #expect(!(try bench.run()).contains { CampaignBenchmark.extraSubjects.contains($0.subject) })
+        let parts = try bench.run(subjects: ["check", "capstone-alone", "both-decoders", "generate", "project-decode", "capstone-compare"])
+        #expect(parts.map(\.subject) == ["capstone-alone", "project-decode", "both-decoders", "capstone-compare", "check", "generate"])
+        #expect(parts.allSatisfy { $0.casesPerSecond > 0 && ($0.cpuCasesPerSecond ?? 0) > 0 })
+        let rate = { (name: String) in parts.first { $0.subject == name }?.cpuCasesPerSecond ?? 0 }
+        #expect(rate("both-decoders") < rate("capstone-alone"))
+        #expect(CampaignBenchmark.subject(named: "nonsense") == nil)
+    }
+
     @Test func findingsAreTheSameForAnyNumberOfJobs() throws {
         var config = CampaignConfig(seed: 77, oracles: ["capstone", "zydis"], cases: 3000, minimizeSteps: 20, batchSize: 512)
         config.jobs = 1
