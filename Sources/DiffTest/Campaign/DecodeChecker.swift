@@ -48,8 +48,12 @@ public final class DecodeChecker {
     /// The findings of one case, one per disagreeing oracle, in oracle order. Empty when every
     /// oracle agrees with the project after normalization.
     public func check(_ c: Case, withAnswers: Bool = false) -> [Finding] {
-        let result = decoder(c.mode, c.vendor).decode(c.bytes, address: 0)
-        guard !withAnswers else { return check(c, mine: ProjectOracle.answer(result), known: [:], withAnswers: true) }
+        guard !withAnswers else {
+            return check(c, mine: ProjectOracle.answer(decoder(c.mode, c.vendor).decode(c.bytes, address: 0)), known: [:], withAnswers: true)
+        }
+        // Decoded in place (`scratch`): a DecodeResult would copy the instruction twice.
+        let d = decoder(c.mode, c.vendor)
+        let invalid = c.bytes.withUnsafeBytes { d.decode($0, address: 0, into: &scratch) }
         // The common case, without building the project's answer: every oracle agrees. An
         // oracle that can tell so from its own raw answer (ProjectAgreeingOracle) builds none.
         theirs.removeAll(keepingCapacity: true)
@@ -57,20 +61,23 @@ public final class DecodeChecker {
         for (o, fast) in zip(others, agreeing) {
             let answer: DecodeAnswer
             if let fast {
-                guard let a = fast.decode(c.bytes, mode: c.mode, vendor: c.vendor, unlessAgreeingWith: result) else { continue }
+                guard let a = fast.decode(c.bytes, mode: c.mode, vendor: c.vendor, unlessAgreeingWith: scratch, invalid: invalid) else { continue }
                 answer = a
             } else {
                 answer = o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
             }
-            if agree && !ProjectOracle.agrees(result, with: answer) { agree = false }
+            if agree && !ProjectOracle.agrees(invalid.map { .invalid($0) } ?? .valid(scratch), with: answer) { agree = false }
             theirs.append((o.name, answer))
         }
         if agree { return [] }
         var known: [String: DecodeAnswer] = [:]
         known.reserveCapacity(theirs.count)
         for (name, answer) in theirs { known[name] = answer }
-        return check(c, mine: ProjectOracle.answer(result), known: known)
+        return check(c, mine: ProjectOracle.answer(invalid.map { .invalid($0) } ?? .valid(scratch)), known: known)
     }
+
+    /// The project's instruction of the case being checked (reused).
+    private var scratch = Instruction()
 
     /// The other oracles' answers of the case being checked, by name (reused: no allocation
     /// per case). An oracle shown to agree has none; `check(_:mine:known:)` asks it again

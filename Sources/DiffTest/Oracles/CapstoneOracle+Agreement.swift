@@ -38,14 +38,14 @@ extension CapstoneOracle {
 
     /// Capstone's answer, or nil when it is shown equal to `ProjectOracle.answer(result)`
     /// (`compare` would find no field). One cs_disasm either way.
-    public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith result: DecodeResult) -> DecodeAnswer? {
+    public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith instruction: Instruction,
+                       invalid: InvalidReason?) -> DecodeAnswer? {
         guard let (h, insn) = handle(mode, detail: true) else { return .invalid("cs_open failed") }
         let ok = bytes.withUnsafeBytes { Self.disassemble(h, insn, $0, address: 0) }
-        switch result {
-        case .invalid:
+        if invalid != nil {
             if !ok || insn.pointee.detail == nil { return nil }
-        case .valid(let i):
-            if ok, insn.pointee.detail != nil, agrees(h, insn, i, mode: mode) { return nil }
+        } else if ok, insn.pointee.detail != nil, agrees(h, insn, instruction, mode: mode) {
+            return nil
         }
         return answer(h, insn, ok: ok, bytes: bytes, mode: mode)
     }

@@ -20,4 +20,18 @@ public protocol ProjectAgreeingOracle: DecodeOracle {
     /// `ProjectOracle.answer(result)` field by field (an invalid result: both invalid). A
     /// non-nil answer may still agree: the caller compares it.
     func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith result: DecodeResult) -> DecodeAnswer?
+    /// The same with the project's result as `X86Decoder.decode(_:address:into:)` leaves it:
+    /// `instruction` when `invalid` is nil, else the reason (`instruction` is then unspecified).
+    /// Campaigns call this one: the instruction is not copied into a `DecodeResult`.
+    func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith instruction: Instruction,
+                invalid: InvalidReason?) -> DecodeAnswer?
+}
+
+extension ProjectAgreeingOracle {
+    public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith result: DecodeResult) -> DecodeAnswer? {
+        switch result {
+        case .valid(let i): decode(bytes, mode: mode, vendor: vendor, unlessAgreeingWith: i, invalid: nil)
+        case .invalid(let reason): decode(bytes, mode: mode, vendor: vendor, unlessAgreeingWith: Instruction(), invalid: reason)
+        }
+    }
 }
