@@ -12,7 +12,11 @@ struct BenchCampaign: ParsableCommand {
             capstone-alone is Capstone's own decode rate (cs_disasm with detail) on the campaign's
             cases; capstone-normalized adds the normalization into the shared answer model, for
             reference (`capstone-raw` is accepted as an older name of capstone-alone).
-            With --json, one object per line: {"subject": "capstone-alone"|"capstone-normalized"|"campaign-jobs1"|"campaign-jobs2",
+            Named only: generate, project-decode, both-decoders, capstone-compare, check: the parts of
+            a campaign case over the same cases. both-decoders (the project's full decode and
+            Capstone's with detail, nothing compared) over capstone-alone is the ceiling of the
+            jobs-1 ratio: what a harness that cost nothing would reach.
+            With --json, one object per line: {"subject": "capstone-alone"|"capstone-normalized"|"campaign-jobs1"|"campaign-jobs2"|a part,
             "casesPerSecond": N (wall time), "cpuCasesPerSecond": N (thread CPU time, single-threaded
             subjects only)}, then {"subject": "rss-flatness", …} when --rss-cases is given.
             Example: difftest bench campaign --json --rss-cases 10000000
