@@ -484,6 +484,13 @@ extension X86Decoder {
         public var opcode: UInt8
         public var opcodeKnown: Bool
         public var result: LengthResult
+        /// The bytes the instruction spans as read, also when a rule checked after its last
+        /// byte makes it invalid (LOCK where the form takes none, reserved registers, reserved
+        /// VEX/EVEX fields, ModRM and encoding rules); nil when decoding stopped before its end
+        /// (unknown opcode, no form for the prefix, W or L, truncation, too long). The CPU
+        /// fetches such an instruction to its end before its #UD nearly always: the native
+        /// length probe's prediction.
+        public var spanned: Int?
     }
 
     public func probe(_ bytes: [UInt8]) -> Probe {
@@ -498,7 +505,8 @@ extension X86Decoder {
                     result = LengthResult(invalid: error)
                 }
             }
-            return Probe(map: raw.map, opcode: raw.opcode, opcodeKnown: raw.opcodeSize > 0, result: result)
+            return Probe(map: raw.map, opcode: raw.opcode, opcodeKnown: raw.opcodeSize > 0, result: result,
+                         spanned: raw.length > 0 ? raw.length : nil)
         }
     }
 }

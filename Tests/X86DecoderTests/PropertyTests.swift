@@ -83,6 +83,25 @@ import Testing
         #expect(X86Decoder().length(of: []).invalidReason == .truncated)
         if case .invalid(let r) = X86Decoder().decode([]) { #expect(r == .truncated) } else { Issue.record("empty buffer decoded") }
     }
+
+    /// `Probe.spanned`: the instruction's length when valid, and when a rule rejects it after
+    /// its last byte; nil when decoding stopped before the end.
+    @Test func spannedLength() {
+        let d = X86Decoder()
+        let cases: [([UInt8], InvalidReason?, Int?)] = [
+            ([0x48, 0x01, 0xC8, 0x90], nil, 3),  // add rax, rcx
+            ([0xF0, 0x01, 0xC0], .lockNotAllowed, 3),  // LOCK on a register form
+            ([0x0F, 0x20, 0xC8], .reservedRegister, 3),  // mov rax, cr1
+            ([0xF3, 0x0F, 0x7C, 0xC0], .badMandatoryPrefix, nil),  // the form's choice fails before its end
+            ([0x0F, 0x04, 0x00], .unknownOpcode, nil),
+            ([0x0F], .truncated, nil),
+        ]
+        for (bytes, reason, spanned) in cases {
+            let p = d.probe(bytes)
+            #expect(p.result.invalidReason == reason, "\(hex(bytes))")
+            #expect(p.spanned == spanned, "\(hex(bytes)): spanned \(String(describing: p.spanned))")
+        }
+    }
 }
 
 func hex(_ bytes: [UInt8]) -> String {
