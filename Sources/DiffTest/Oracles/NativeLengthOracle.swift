@@ -16,8 +16,11 @@ import X86Decoder
 /// to their end (LOCK, reserved registers, reserved VEX/EVEX fields: `X86Decoder.Probe.
 /// spanned`), that length is the prediction: the CPU fetches as much before its #UD nearly
 /// always (15,107 of 15,269 such cases in a 200k-case campaign), and that took the search
-/// 6.5 probes a case. The answer does not depend on the prediction: a wrong one costs two
-/// probes before the search.
+/// 6.5 probes a case; likewise a truncated buffer, predicted from the bytes and the zeros the
+/// probe runs after them. The answer does not depend on the prediction as long as the child
+/// survives: a wrong one costs two probes before the search, and one longer than the CPU's
+/// instruction runs the bytes after it once (as a project instruction the CPU reads shorter
+/// always could), which can only end in a killed child, an answer that is not compared.
 ///
 /// Answers, in the shared model:
 /// - valid with the length when the CPU fetched the instruction and did not raise #UD; when the
@@ -98,12 +101,15 @@ public final class NativeLengthOracle: BatchDecodeOracle {
     }
 
     /// The project's instruction for the first 15 bytes, and the length to predict: the
-    /// instruction's, else what the project read of the bytes it rejects (0: none).
+    /// instruction's, else what the project reads of what the probe runs (the bytes, then
+    /// zeros up to 15: a truncated instruction is predicted as the CPU will see it) where it
+    /// reads to the end, valid or not (0: none).
     static func prediction(_ bytes: [UInt8], mode: Mode, vendor: Vendor) -> (Instruction?, Int) {
         let decoder = X86Decoder(mode: mode, vendor: vendor)
         let window = Array(bytes.prefix(15))
-        let instruction = decoder.decode(window).instruction
-        return (instruction, instruction?.length ?? decoder.probe(window).spanned ?? 0)
+        if let instruction = decoder.decode(window).instruction { return (instruction, instruction.length) }
+        let padded = window.count < 15 ? window + [UInt8](repeating: 0, count: 15 - window.count) : window
+        return (nil, decoder.probe(padded).spanned ?? 0)
     }
 
     public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, address: UInt64) -> DecodeAnswer {
