@@ -13,7 +13,7 @@ public final class DecodeChecker {
 
     /// Each other oracle's pair name in signatures (`project:capstone`), made once.
     let pairNames: [String]
-    /// One decoder per mode and vendor (`decoderIndex`), made once.
+    /// One decoder per mode and vendor (`decoder(_:_:)` picks it), made once.
     let decoders: [X86Decoder]
 
     public init(others: [DecodeOracle]) {
