@@ -135,7 +135,6 @@ public struct CampaignBenchmark {
             let cpu = Double(threadCPUNanoseconds() - c0) / 1e9
             out.append(Measurement(subject: "campaign-jobs\(jobs)", casesPerSecond: r.casesPerSecond, cpuCasesPerSecond: jobs == 1 ? Double(r.cases) / cpu : nil))
         }
-
         return out
     }
 

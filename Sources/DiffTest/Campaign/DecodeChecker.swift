@@ -66,18 +66,23 @@ public final class DecodeChecker {
             } else {
                 answer = o.decode(c.bytes, mode: c.mode, vendor: c.vendor, address: 0)
             }
-            if agree && !ProjectOracle.agrees(invalid.map { .invalid($0) } ?? .valid(scratch), with: answer) { agree = false }
+            if agree && !ProjectOracle.agrees(scratchResult(invalid), with: answer) { agree = false }
             theirs.append((o.name, answer))
         }
         if agree { return [] }
         var known: [String: DecodeAnswer] = [:]
         known.reserveCapacity(theirs.count)
         for (name, answer) in theirs { known[name] = answer }
-        return check(c, mine: ProjectOracle.answer(invalid.map { .invalid($0) } ?? .valid(scratch)), known: known)
+        return check(c, mine: ProjectOracle.answer(scratchResult(invalid)), known: known)
     }
 
     /// The project's instruction of the case being checked (reused).
     private var scratch = Instruction()
+
+    /// `scratch` as a DecodeResult, after a decode that gave `invalid` (the paths that need one).
+    private func scratchResult(_ invalid: InvalidReason?) -> DecodeResult {
+        invalid.map { .invalid($0) } ?? .valid(scratch)
+    }
 
     /// The other oracles' answers of the case being checked, by name (reused: no allocation
     /// per case). An oracle shown to agree has none; `check(_:mine:known:)` asks it again

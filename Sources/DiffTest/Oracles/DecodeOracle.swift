@@ -16,18 +16,18 @@ public protocol DecodeOracle: AnyObject {
 /// A decode oracle that can show it agrees with the project without building its answer: the
 /// campaign's common case, where the normalized answer would cost more than the decode.
 public protocol ProjectAgreeingOracle: DecodeOracle {
-    /// The oracle's answer for `bytes` at address 0, or nil when it is shown to equal
-    /// `ProjectOracle.answer(result)` field by field (an invalid result: both invalid). A
-    /// non-nil answer may still agree: the caller compares it.
-    func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith result: DecodeResult) -> DecodeAnswer?
-    /// The same with the project's result as `X86Decoder.decode(_:address:into:)` leaves it:
-    /// `instruction` when `invalid` is nil, else the reason (`instruction` is then unspecified).
-    /// Campaigns call this one: the instruction is not copied into a `DecodeResult`.
+    /// The oracle's answer for `bytes` at address 0, or nil when it is shown to equal the
+    /// project's answer field by field (an invalid result: both invalid). A non-nil answer may
+    /// still agree: the caller compares it. The project's result is given as
+    /// `X86Decoder.decode(_:address:into:)` leaves it: `instruction` when `invalid` is nil,
+    /// else the reason (`instruction` is then unspecified), so it is not copied into a
+    /// `DecodeResult`.
     func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith instruction: Instruction,
                 invalid: InvalidReason?) -> DecodeAnswer?
 }
 
 extension ProjectAgreeingOracle {
+    /// The same with the project's result as a `DecodeResult`.
     public func decode(_ bytes: [UInt8], mode: Mode, vendor: Vendor, unlessAgreeingWith result: DecodeResult) -> DecodeAnswer? {
         switch result {
         case .valid(let i): decode(bytes, mode: mode, vendor: vendor, unlessAgreeingWith: i, invalid: nil)

@@ -104,7 +104,7 @@ public final class NativeLengthOracle: BatchDecodeOracle {
     /// instruction's, else what the project reads of what the probe runs (the bytes, then
     /// zeros up to 15: a truncated instruction is predicted as the CPU will see it) where it
     /// reads to the end, valid or not (0: none).
-    static func prediction(_ bytes: [UInt8], mode: Mode, vendor: Vendor) -> (Instruction?, Int) {
+    static func prediction(_ bytes: [UInt8], mode: Mode, vendor: Vendor) -> (instruction: Instruction?, length: Int) {
         let decoder = X86Decoder(mode: mode, vendor: vendor)
         let window = Array(bytes.prefix(15))
         if let instruction = decoder.decode(window).instruction { return (instruction, instruction.length) }
@@ -136,8 +136,7 @@ public final class NativeLengthOracle: BatchDecodeOracle {
     public func prepare(_ cases: [Case]) {
         prepared.removeAll(keepingCapacity: true)
         var batch: [[UInt8]] = []
-        var predicted: [Instruction?] = []
-        var lengths: [Int] = []
+        var predictions: [(instruction: Instruction?, length: Int)] = []
         var owners: [(key: PreparedKey, project: DecodeAnswer)] = []
         for c in cases where c.state == nil {
             let key = PreparedKey(bytes: c.bytes, mode: c.mode, vendor: c.vendor)
@@ -147,13 +146,11 @@ public final class NativeLengthOracle: BatchDecodeOracle {
                 continue
             }
             batch.append(c.bytes)
-            let (instruction, length) = Self.prediction(c.bytes, mode: c.mode, vendor: c.vendor)
-            predicted.append(instruction)
-            lengths.append(length)
+            predictions.append(Self.prediction(c.bytes, mode: c.mode, vendor: c.vendor))
             owners.append((key, project))
         }
         guard !batch.isEmpty else { return }
-        probe(batch: batch, predicted: { predicted[$0] }, lengths: { lengths[$0] }) { i, p in
+        probe(batch: batch, predicted: { predictions[$0].instruction }, lengths: { predictions[$0].length }) { i, p in
             prepared[owners[i].key] = answer(p, bytes: owners[i].key.bytes, mode: owners[i].key.mode, project: owners[i].project)
         }
     }
@@ -273,4 +270,3 @@ public final class NativeLengthOracle: BatchDecodeOracle {
         return n
     }
 }
-
