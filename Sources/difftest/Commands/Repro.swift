@@ -65,9 +65,11 @@ enum ReproText {
     static func render(_ c: Comparison) -> String {
         var out = "\(Hex.string(c.bytes, separator: " "))  [\(c.mode.bits)-bit, \(c.vendor.rawValue)]\n"
         let differing = Set(c.divergences.map(\.oracle))
+        // Names padded to the longest (native-length is 13), never cut.
+        let width = c.answers.map(\.name.count).max() ?? 0
         for (name, a) in c.answers {
             let mark = differing.contains(name) ? "*" : " "
-            let col = name.padding(toLength: 9, withPad: " ", startingAt: 0)
+            let col = name.padding(toLength: width, withPad: " ", startingAt: 0)
             if a.valid {
                 out += "\(mark) \(col) len \(a.length ?? 0)  \(AnswerText.instruction(a))\n"
             } else {
