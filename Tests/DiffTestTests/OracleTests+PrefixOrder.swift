@@ -82,6 +82,11 @@ extension OracleTests {
             ("capstone-vex-unused-vvvv", .init("62f1be086ffbf3fbf3f3", .bits32), "valid"),
             ("capstone-vex-unused-vvvv", .init("c4e2b9785358d3531092", .bits16), "valid"),
             ("capstone-vex-unused-vvvv", .init("c4e3b91600ce", .bits32), "valid"),
+            // With EVEX.b on a register form Capstone's length is one more (capstone-evex-rounding-length).
+            ("capstone-vex-unused-vvvv", .init("62f1bf58e6e50000", .bits32), "valid"),
+            ("capstone-vex-unused-vvvv", .init("62f13d585bfde95f10c1", .bits32), "valid"),
+            ("capstone-vex-unused-vvvv", .init("3e62f13f587ae2e492e3", .bits16), "valid"),
+            ("capstone-vex-unused-vvvv", .init("62f13d585bfa210b8a83", .bits16), "valid"),
             ("capstone-evex-x-rip-relative", .init("676201fd28fd545555555555", .bits64), "length"),
             ("capstone-evex-vsib-index-as-gpr", .init("62f27d4ca32c62f27d4ca3080fff", .bits64, .amd), "operand.index"),
             ("capstone-evex-scalar-ll-w1", .init("6762f1ff282af20f2b253d", .bits64, .amd), "operand.register"),
