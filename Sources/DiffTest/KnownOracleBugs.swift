@@ -107,11 +107,12 @@ public enum KnownOracleBugs {
                 // In 16-bit mode Capstone also reads XOP map A's imm32 as 2 bytes (capstone-xop-a-imm32-16bit:
                 // 16-bit 8f ea 38 10 3f 67 2e, bextr with vvvv 0111b, 7 bytes for 9).
                 let short = mode == .bits16 && p.startsXop && p.at(1).map { $0 & 0x1F == 0x0A } == true ? 2 : 0
-                // An EVEX register form with EVEX.b (rounding) reads one byte more as well
-                // (capstone-evex-rounding-length: 32-bit 62 f1 bf 58 e6 e5, vcvtpd2dq with vvvv 0111b,
-                // 7 bytes for 6).
+                // An EVEX register form with EVEX.b may read one byte more as well, where Capstone
+                // takes it as rounding (capstone-evex-rounding-length: 32-bit 62 f1 bf 58 e6 e5,
+                // vcvtpd2dq with vvvv 0111b, 7 bytes for 6; not for {sae} only: 32-bit
+                // 62 f2 bd 5e c8 dc, vexp2pd, 6 bytes).
                 let rounding = p.evex.map { $0.p2 & 0x10 != 0 } == true
-                    && p.vectorOpcode.flatMap { p.modrm(at: $0.modrm) }?.mod == 3 ? 1 : 0
+                    && p.vectorOpcode.flatMap { p.modrm(at: $0.modrm) }?.mod == 3
                 // And names the W1 form outside 64-bit mode (capstone-vex-w1-outside-64bit: 32-bit c4 e3 b9 16 00 ce
                 // is vpextrq to it, vpextrd to the project for the fixed twin).
                 return twins.contains { b in
@@ -121,8 +122,8 @@ public enum KnownOracleBugs {
                     guard !projectAnswer(kept + [UInt8](repeating: 0, count: short), mode, vendor).valid else { return false }
                     let t = projectAnswer(b + [UInt8](repeating: 0, count: short), mode, vendor)
                     let name = t.mnemonic.map { mode != .bits64 && $0.hasSuffix("d") ? [$0, $0.dropLast() + "q"] : [$0] } ?? []
-                    return t.valid && name.contains(answer.mnemonic ?? "")
-                        && t.length.map { $0 - short + rounding } == answer.length
+                    guard t.valid, name.contains(answer.mnemonic ?? ""), let n = t.length.map({ $0 - short }) else { return false }
+                    return answer.length == n || (rounding && answer.length == n + 1)
                 }
             }),
         KnownOracleBug(

@@ -87,6 +87,10 @@ extension OracleTests {
             ("capstone-vex-unused-vvvv", .init("62f13d585bfde95f10c1", .bits32), "valid"),
             ("capstone-vex-unused-vvvv", .init("3e62f13f587ae2e492e3", .bits16), "valid"),
             ("capstone-vex-unused-vvvv", .init("62f13d585bfa210b8a83", .bits16), "valid"),
+            // {sae} only: the same length as the project's twin.
+            ("capstone-vex-unused-vvvv", .init("62f2bd5ec8dc", .bits32, .amd), "valid"),
+            ("capstone-vex-unused-vvvv", .init("62f23d58ccddff9e0c", .bits16, .amd), "valid"),
+            ("capstone-vex-unused-vvvv", .init("62f23d58caec", .bits32), "valid"),
             ("capstone-evex-x-rip-relative", .init("676201fd28fd545555555555", .bits64), "length"),
             ("capstone-evex-vsib-index-as-gpr", .init("62f27d4ca32c62f27d4ca3080fff", .bits64, .amd), "operand.index"),
             ("capstone-evex-scalar-ll-w1", .init("6762f1ff282af20f2b253d", .bits64, .amd), "operand.register"),
